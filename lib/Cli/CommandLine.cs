@@ -1,0 +1,64 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace LlmNotebooks.Cli;
+
+/// <summary>The command-line program: one command per phase of the pipeline, each with --help.</summary>
+public static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        // The first Ctrl+C asks the running command to stop cleanly (a trainer saves a checkpoint); a second one kills.
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested) return;
+            e.Cancel = true;
+            AnsiConsole.MarkupLine("[yellow]stopping… (Ctrl+C again to kill)[/]");
+            cancellation.Cancel();
+        };
+        // Logs and CI read redirected output line by line: do not wrap long messages at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
+        var app = new CommandApp();
+        app.Configure(Configure);
+        return await app.RunAsync(args, cancellation.Token);
+    }
+
+    public static void Configure(IConfigurator config)
+    {
+        config.SetApplicationName("dotnet run -c Release --");
+        config.SetExceptionHandler((e, _) => ReportError(e, config.Settings.Console ?? AnsiConsole.Console));
+        config.AddCommand<AllCommand>("all")
+            .WithDescription("The whole pipeline at a small default scale: check, prepare, pretrain, finetune, evaluate, report.");
+        config.AddCommand<DoctorCommand>("doctor")
+            .WithDescription("Check this machine: OS, .NET, TorchSharp/libtorch, threads, CPU features, CUDA, data folder.");
+        config.AddBranch("notebooks", notebooks =>
+        {
+            notebooks.SetDescription("Work with the notebooks in notebooks/.");
+            notebooks.AddCommand<RunNotebooksCommand>("run")
+                .WithDescription("Run notebooks top to bottom without an editor and save them with their outputs.")
+                .WithExample("notebooks", "run", "00-setup", "--set", "scale=smoke");
+        });
+    }
+
+    /// <summary>One clear line for errors a user can act on; the full exception only for the unexpected.</summary>
+    static int ReportError(Exception e, IAnsiConsole console)
+    {
+        switch (e)
+        {
+            case CommandParseException or CommandRuntimeException:
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return 2;
+            case OperationCanceledException:
+                console.MarkupLine("[yellow]stopped[/]");
+                return 130;
+            case IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
+                or Platform.TorchUnavailableException:
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                return 1;
+            default:
+                console.WriteException(e, ExceptionFormats.ShortenPaths);
+                return 1;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.ComponentModel;
+using LlmNotebooks.Notebooks;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace LlmNotebooks.Cli;
+
+public sealed class RunNotebooksCommand(IAnsiConsole console) : AsyncCommand<RunNotebooksCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[notebooks]")]
+        [Description("Notebook files or names (e.g. 00-setup); default: every notebook in notebooks/, in order.")]
+        public string[] Notebooks { get; init; } = [];
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("Override a parameter of the notebooks' parameters cell (repeatable), e.g. --set scale=smoke.")]
+        public string[] Parameters { get; init; } = [];
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where the executed notebooks (with outputs) are written. Default: reports/notebooks.")]
+        public string? Out { get; init; }
+
+        public override ValidationResult Validate() =>
+            Parameters.FirstOrDefault(p => !p.Contains('=')) is { } bad
+                ? ValidationResult.Error($"--set expects KEY=VALUE, got '{bad}'")
+                : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var parameters = settings.Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1]);
+        var outFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Reports, "notebooks"));
+        var files = settings.Notebooks.Length > 0
+            ? settings.Notebooks.Select(Locate).ToList()
+            : Directory.GetFiles(ProjectPaths.Notebooks, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0) throw new FileNotFoundException($"no notebooks found in {ProjectPaths.Notebooks}");
+
+        foreach (var file in files)
+        {
+            console.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(file))}[/]");
+            var runner = new NotebookRunner
+            {
+                CellStarting = (cell, firstLine) => console.MarkupLine($"  [grey]cell {cell}:[/] {Markup.Escape(Shorten(firstLine))}"),
+            };
+            var result = await runner.RunAsync(file, Path.Combine(outFolder, Path.GetFileName(file)), parameters, cancellation);
+            if (!result.Succeeded)
+            {
+                console.MarkupLine($"[red]FAILED[/] {Markup.Escape(result.Failure!.ToString())}");
+                console.MarkupLine($"  executed notebook with the error: {Markup.Escape(result.ExecutedNotebook)}");
+                return 1;
+            }
+            console.MarkupLine($"  [green]ok[/] {result.CellsRun} code cells in {result.Elapsed.TotalSeconds:F1} s -> {Markup.Escape(result.ExecutedNotebook)}");
+        }
+        return 0;
+    }
+
+    static string Locate(string nameOrPath)
+    {
+        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
+        var inFolder = Path.Combine(ProjectPaths.Notebooks, nameOrPath.EndsWith(".ipynb") ? nameOrPath : nameOrPath + ".ipynb");
+        return File.Exists(inFolder) ? inFolder : throw new FileNotFoundException($"notebook not found: {nameOrPath} (looked in {ProjectPaths.Notebooks})");
+    }
+
+    static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
+}

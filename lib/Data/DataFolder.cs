@@ -1,0 +1,52 @@
+namespace LlmNotebooks.Data;
+
+/// <summary>One dataset the pipeline reads, and where it lives inside a data folder.</summary>
+public sealed record DatasetEntry(string Name, string Folder, string Role, string[] Patterns);
+
+/// <summary>What a data folder holds of one dataset.</summary>
+public sealed record DatasetPresence(DatasetEntry Dataset, IReadOnlyList<FileInfo> Files)
+{
+    public bool Present => Files.Count > 0;
+    public long Bytes => Files.Sum(f => f.Length);
+}
+
+/// <summary>
+/// The data folder, laid out like ../shared/data (one subfolder per dataset). Chosen by <c>--data</c>, else the
+/// <see cref="EnvironmentVariable"/> environment variable, else the project's <c>data/</c> folder once it holds a
+/// dataset, else a course-provided <c>../shared/data</c> beside the clone, else <c>data/</c> (where
+/// <c>data download</c> puts the datasets).
+/// </summary>
+public static class DataFolder
+{
+    public const string EnvironmentVariable = "LLMNB_DATA";
+
+    public static readonly IReadOnlyList<DatasetEntry> Datasets =
+    [
+        new("openwebtext", "openwebtext", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet", "*.txt"]),
+        new("webtext", "webtext", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
+        new("c4", "c4", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
+        new("wikipedia", "wikipedia", "pretraining (optional)", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
+        new("cnn_dailymail", "cnn_dailymail", "summarization", ["*.csv", "*.jsonl", "*.jsonl.gz", "*.parquet"]),
+        new("squad", "squad", "question answering", ["*.json", "*.parquet"]),
+        new("sst2", "sst2", "sentiment (bonus)", ["*.tsv", "*.parquet"]),
+    ];
+
+    public static string Resolve(string? option = null)
+    {
+        if (!string.IsNullOrWhiteSpace(option)) return Path.GetFullPath(option);
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment) return Path.GetFullPath(fromEnvironment);
+        var project = Path.Combine(ProjectPaths.Root, "data");
+        var shared = Path.GetFullPath(Path.Combine(ProjectPaths.Root, "..", "shared", "data"));
+        bool HoldsData(string folder) => Inventory(folder).Any(d => d.Present);
+        return !HoldsData(project) && HoldsData(shared) ? shared : project;
+    }
+
+    public static IReadOnlyList<DatasetPresence> Inventory(string folder) =>
+        Datasets.Select(d => new DatasetPresence(d, Files(Path.Combine(folder, d.Folder), d.Patterns))).ToList();
+
+    static IReadOnlyList<FileInfo> Files(string folder, string[] patterns) =>
+        Directory.Exists(folder)
+            ? patterns.SelectMany(p => new DirectoryInfo(folder).EnumerateFiles(p, SearchOption.AllDirectories))
+                .DistinctBy(f => f.FullName).OrderBy(f => f.FullName, StringComparer.Ordinal).ToList()
+            : [];
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using LlmNotebooks.Data;
+using TorchSharp;
+
+namespace LlmNotebooks.Platform;
+
+/// <summary>One line of the system report: a section, a name and what was found.</summary>
+public sealed record ReportLine(string Section, string Name, string Value, bool Problem = false);
+
+/// <summary>
+/// Everything a user needs to see when something is wrong: OS, .NET, TorchSharp/libtorch, threads, CPU features,
+/// CUDA, the Linux native-library fix, and the data folder. Printed by <c>doctor</c> and by the setup notebook.
+/// </summary>
+public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWorks)
+{
+    public static SystemReport Collect(string dataFolder)
+    {
+        var lines = new List<ReportLine>();
+        void Add(string section, string name, string value, bool problem = false) => lines.Add(new(section, name, value, problem));
+
+        Add("system", "OS", RuntimeInformation.OSDescription);
+        Add("system", ".NET", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.ProcessArchitecture})");
+        var cpu = CpuInfo.Detect();
+        Add("system", "CPU", $"{cpu.Model} ({cpu.Vendor}), {cpu.LogicalCores} logical cores");
+        Add("system", "CPU features", cpu.Features);
+
+        Add("torch", "TorchSharp", typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?");
+        bool works = false;
+        try
+        {
+            var status = TorchRuntime.Initialize();
+            Add("torch", "libtorch", torch.__version__);
+            Add("torch", "native library", status.NativeLibraryPath ?? "(found by TorchSharp)");
+            Add("torch", "libstdc++ fix", !status.HostLacksGlibcxx32
+                ? $"not needed (the system's {LibStdCxxFix.Library} has {LibStdCxxFix.MissingVersion})"
+                : string.Join("; ", status.Fixes.Select(f => $"{f.Outcome} on {f.Path}")));
+            Add("torch", "threads", $"{torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
+            works = Probe(out var probe);
+            Add("torch", "fp32 check", probe, problem: !works);
+            Add("torch", "bf16 check", ProbeBf16(cpu));
+            bool cuda = torch.cuda.is_available();
+            Add("torch", "CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s){GpuNames()}" : "not available (CPU build or no NVIDIA driver)");
+        }
+        catch (TorchUnavailableException e)
+        {
+            Add("torch", "status", e.Message, problem: true);
+        }
+
+        Add("data", "folder", Directory.Exists(dataFolder) ? dataFolder : $"{dataFolder} (does not exist)", problem: !Directory.Exists(dataFolder));
+        foreach (var d in DataFolder.Inventory(dataFolder))
+            Add("data", d.Dataset.Name, d.Present ? $"{d.Files.Count} file(s), {d.Bytes / 1e6:F1} MB ({d.Dataset.Role})" : $"missing ({d.Dataset.Role})");
+        return new SystemReport(lines, works);
+    }
+
+    /// <summary>A small matmul whose result is known exactly, so a broken backend cannot pass.</summary>
+    static bool Probe(out string result)
+    {
+        using var scope = torch.NewDisposeScope();
+        var a = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        float sum = a.matmul(a.T).sum().item<float>();   // [[5,14],[14,50]] sums to 83
+        result = sum == 83f ? "ok (2x3 matmul)" : $"wrong result {sum} (expected 83)";
+        return sum == 83f;
+    }
+
+    static string ProbeBf16(CpuInfo cpu)
+    {
+        using var scope = torch.NewDisposeScope();
+        var a = torch.ones(64, 64, dtype: torch.bfloat16);
+        float value = a.matmul(a)[0, 0].to(torch.float32).item<float>();
+        string speed = cpu.Avx512Bf16 || cpu.AmxBf16 ? "hardware bf16" : "emulated (slower than fp32 on this CPU)";
+        return value == 64f ? $"ok, {speed}" : $"wrong result {value}";
+    }
+
+    static string GpuNames()
+    {
+        try
+        {
+            using var smi = Process.Start(new ProcessStartInfo("nvidia-smi", "--query-gpu=name --format=csv,noheader")
+                { RedirectStandardOutput = true, UseShellExecute = false });
+            var names = smi!.StandardOutput.ReadToEnd().Trim().Replace('\n', ',');
+            smi.WaitForExit();
+            return names.Length > 0 ? $": {names}" : "";
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return "";
+        }
+    }
+}

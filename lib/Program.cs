@@ -1,0 +1,3 @@
+using LlmNotebooks.Cli;
+
+return await CommandLine.RunAsync(args);

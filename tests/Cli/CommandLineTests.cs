@@ -1,0 +1,75 @@
+using LlmNotebooks.Cli;
+using LlmNotebooks.Tests.TestSupport;
+using Spectre.Console.Cli.Testing;
+using Xunit;
+
+namespace LlmNotebooks.Tests.Cli;
+
+public class CommandLineTests
+{
+    static CommandAppResult Run(params string[] args)
+    {
+        var app = new CommandAppTester();
+        app.Configure(CommandLine.Configure);
+        return app.Run(args);
+    }
+
+    [Theory]
+    [InlineData("doctor", "--data")]
+    [InlineData("notebooks run", "--set")]
+    public void Every_command_has_help(string command, string option)
+    {
+        var result = Run([.. command.Split(' '), "--help"]);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(option, result.Output);
+    }
+
+    [Fact]
+    public void Help_lists_the_commands()
+    {
+        var result = Run("--help");
+        Assert.Contains("doctor", result.Output);
+        Assert.Contains("notebooks", result.Output);
+    }
+
+    [Fact]
+    public void An_unknown_command_is_an_error()
+    {
+        var result = Run("pretrian");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("pretrian", result.Output);
+    }
+
+    [Fact]
+    public void A_parameter_without_a_value_is_rejected_before_anything_runs()
+    {
+        var result = Run("notebooks", "run", "00-setup", "--set", "scale");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--set expects KEY=VALUE, got 'scale'", result.Output);
+    }
+
+    [Fact]
+    public void A_missing_notebook_is_one_clear_error()
+    {
+        var result = Run("notebooks", "run", "99-nothing");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("notebook not found: 99-nothing", result.Output);
+    }
+
+    [Fact]
+    public void Doctor_reports_a_data_folder_and_succeeds_when_torch_runs()
+    {
+        var data = TestEnvironment.TempFolder();
+        Directory.CreateDirectory(Path.Combine(data.FullName, "sst2"));
+        File.WriteAllText(Path.Combine(data.FullName, "sst2", "dev.tsv"), "sentence\tlabel\ngood film .\t1\n");
+
+        var result = TestEnvironment.RunCli("doctor", "--data", data.FullName);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("torch works", result.Output);
+        Assert.Contains(data.FullName, result.Output);
+        Assert.Matches(@"sst2\s+.*1 file\(s\)", result.Output);
+        Assert.Matches(@"squad\s+.*missing", result.Output);
+        Assert.Contains("libstdc++ fix", result.Output);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using LlmNotebooks.Platform;
+using TorchSharp;
+
+namespace LlmNotebooks.Tests.TestSupport;
+
+/// <summary>Where the tests find the project, the real datasets and the command-line program.</summary>
+public static class TestEnvironment
+{
+    /// <summary>The one setting for real data: $LLMNB_TEST_DATA, default ../shared/data beside the clone.</summary>
+    public const string DataVariable = "LLMNB_TEST_DATA";
+
+    public static string Root => ProjectPaths.Root;
+
+    public static string DataFolder => Path.GetFullPath(
+        Environment.GetEnvironmentVariable(DataVariable) is { Length: > 0 } d ? d : Path.Combine(Root, "..", "shared", "data"));
+
+    /// <summary>Null when the real data is present; otherwise the reason a test that needs it is skipped.</summary>
+    public static string? MissingData(params string[] relativePaths)
+    {
+        foreach (var path in relativePaths.DefaultIfEmpty(""))
+            if (!Path.Exists(Path.Combine(DataFolder, path)))
+                return $"real data not found at {Path.Combine(DataFolder, path)} (set {DataVariable} to a folder laid out like ../shared/data)";
+        return null;
+    }
+
+    /// <summary>The Release build of the command-line program, as the notebooks reference it.</summary>
+    public static string CliAssembly => Path.Combine(Root, "bin", "Release", "net10.0", "LlmNotebooks.dll");
+
+    /// <summary>Tests run in parallel on few cores: one torch thread each keeps them from oversubscribing.</summary>
+    [ModuleInitializer]
+    public static void StartTorch()
+    {
+        TorchRuntime.Initialize();
+        torch.set_num_threads(1);
+    }
+
+    public sealed record CliResult(int ExitCode, string Output)
+    {
+        public override string ToString() => $"exit code {ExitCode}\n{Output}";
+    }
+
+    /// <summary>Runs the command-line program in a child process, as a user would.</summary>
+    public static CliResult RunCli(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        start.ArgumentList.Add(CliAssembly);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment[TorchRuntime.ThreadsVariable] = "1";
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet LlmNotebooks.dll {string.Join(' ', args)} did not finish in 5 minutes\n{output}");
+        }
+        return new CliResult(process.ExitCode, output + stderr.Result);
+    }
+
+    public static DirectoryInfo TempFolder() => Directory.CreateTempSubdirectory("llmnb-test-");
+}
