@@ -26,7 +26,7 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
         Add("system", "CPU", $"{cpu.Model} ({cpu.Vendor}), {cpu.LogicalCores} logical cores");
         Add("system", "CPU features", cpu.Features);
 
-        Add("torch", "TorchSharp", typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?");
+        Add("torch", "TorchSharp", $"{typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "?"} ({TorchRuntime.BuildDevice} build)");
         bool works = false;
         try
         {
@@ -35,7 +35,7 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
             Add("torch", "native library", status.NativeLibraryPath ?? "(found by TorchSharp)");
             Add("torch", "libstdc++ fix", !status.HostLacksGlibcxx32
                 ? $"not needed (the system's {LibStdCxxFix.Library} has {LibStdCxxFix.MissingVersion})"
-                : string.Join("; ", status.Fixes.Select(f => $"{f.Outcome} on {f.Path}")));
+                : string.Join("; ", status.Fixes.Select(f => $"{Describe(f.Outcome)}: {f.Path}")));
             Add("torch", "threads", $"{torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
             works = Probe(out var probe);
             Add("torch", "fp32 check", probe, problem: !works);
@@ -53,6 +53,13 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
             Add("data", d.Dataset.Name, d.Present ? $"{d.Files.Count} file(s), {d.Bytes / 1e6:F1} MB ({d.Dataset.Role})" : $"missing ({d.Dataset.Role})");
         return new SystemReport(lines, works);
     }
+
+    static string Describe(LibStdCxxFix.Outcome outcome) => outcome switch
+    {
+        LibStdCxxFix.Outcome.Applied => $"applied now ({LibStdCxxFix.MissingVersion} -> {LibStdCxxFix.ReplacementVersion})",
+        LibStdCxxFix.Outcome.AlreadyApplied => "applied earlier",
+        _ => "not needed by this file",
+    };
 
     /// <summary>A small matmul whose result is known exactly, so a broken backend cannot pass.</summary>
     static bool Probe(out string result)

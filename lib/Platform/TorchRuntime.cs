@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 using TorchSharp;
 
@@ -27,6 +28,10 @@ public static class TorchRuntime
 
     public static TorchStatus Status => _status ?? throw new InvalidOperationException("TorchRuntime.Initialize has not run");
 
+    /// <summary>"cpu" or "cuda": the libtorch package this program was built with (<c>-p:TorchDevice=...</c>).</summary>
+    public static string BuildDevice { get; } = typeof(TorchRuntime).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "TorchDevice")?.Value ?? "cpu";
+
     public static TorchStatus Initialize()
     {
         lock (Gate)
@@ -42,7 +47,8 @@ public static class TorchRuntime
             if (native is not null) LoadOrExplain(native, lacks);
             try
             {
-                torch.InitializeDeviceType(DeviceType.CPU);
+                // A CUDA build loads the CUDA backend; without a usable GPU it falls back to the CPU one.
+                if (BuildDevice != "cuda" || !TryInitializeCuda()) torch.InitializeDeviceType(DeviceType.CPU);
             }
             catch (Exception e)
             {
@@ -53,6 +59,19 @@ public static class TorchRuntime
             if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out int threads) && threads > 0)
                 torch.set_num_threads(threads);
             return _status = new TorchStatus(native, lacks, fixes);
+        }
+    }
+
+    static bool TryInitializeCuda()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CUDA);
+            return torch.cuda.is_available();
+        }
+        catch (Exception e) when (e is NotSupportedException or DllNotFoundException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
