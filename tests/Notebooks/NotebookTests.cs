@@ -21,8 +21,7 @@ public class NotebookTests
     [MemberData(nameof(AllNotebooks))]
     public void Notebook_runs_top_to_bottom_at_smoke_scale(string notebook)
     {
-        var missing = WithoutData.Contains(notebook) ? null : TestEnvironment.MissingData();
-        Skip.If(missing is not null, missing);
+        if (!WithoutData.Contains(notebook)) TestEnvironment.RequireData("");
         var output = TestEnvironment.TempFolder();
 
         var result = TestEnvironment.RunCli("notebooks", "run", notebook, "--set", "scale=smoke",

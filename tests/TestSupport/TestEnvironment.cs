@@ -25,6 +25,14 @@ public static class TestEnvironment
         return null;
     }
 
+    /// <summary>The full path of a real data file or folder; the calling test is skipped, with the reason, without it.</summary>
+    public static string RequireData(string relativePath)
+    {
+        var missing = MissingData(relativePath);
+        Xunit.Skip.If(missing is not null, missing);
+        return Path.Combine(DataFolder, relativePath);
+    }
+
     /// <summary>The Release build of the command-line program, as the notebooks reference it.</summary>
     public static string CliAssembly => Path.Combine(Root, "bin", "Release", "net10.0", "LlmNotebooks.dll");
 
