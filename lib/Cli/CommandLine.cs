@@ -32,6 +32,10 @@ public static class CommandLine
             .WithDescription("The whole pipeline at a small default scale: check, prepare, pretrain, finetune, evaluate, report.");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check this machine: OS, .NET, TorchSharp/libtorch, threads, CPU features, CUDA, data folder.");
+        config.AddCommand<PrepareCommand>("prepare")
+            .WithDescription("Tokenize a corpus into token shards and a manifest (optionally learning our own BPE first).")
+            .WithExample("prepare", "--tokenizer", "gpt2")
+            .WithExample("prepare", "--tokenizer", "bpe:8192", "--corpus", "openwebtext");
         config.AddBranch("notebooks", notebooks =>
         {
             notebooks.SetDescription("Work with the notebooks in notebooks/.");

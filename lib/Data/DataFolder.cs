@@ -41,6 +41,29 @@ public static class DataFolder
         return !HoldsData(project) && HoldsData(shared) ? shared : project;
     }
 
+    /// <summary>The web text used for pretraining by default (Wikipedia is optional, for longer runs).</summary>
+    public static readonly IReadOnlyList<string> DefaultPretrainingCorpus = ["openwebtext", "webtext", "c4"];
+
+    /// <summary>
+    /// Files of a corpus given as dataset names (folders of the data folder: "openwebtext"), paths, folders or globs.
+    /// </summary>
+    public static IReadOnlyList<string> Corpus(IEnumerable<string> specs, string folder)
+    {
+        var files = new List<string>();
+        foreach (var spec in specs)
+        {
+            var dataset = Datasets.FirstOrDefault(d => d.Name == spec);
+            if (dataset is not null)
+            {
+                var found = Inventory(folder).Single(p => p.Dataset == dataset).Files;
+                if (found.Count == 0) throw new FileNotFoundException($"dataset {spec} not found in {folder} (expected {Path.Combine(folder, dataset.Folder)})");
+                files.AddRange(found.Select(f => f.FullName));
+            }
+            else files.AddRange(DataFile.Expand([spec]));
+        }
+        return files.Distinct().ToList();
+    }
+
     public static IReadOnlyList<DatasetPresence> Inventory(string folder) =>
         Datasets.Select(d => new DatasetPresence(d, Files(Path.Combine(folder, d.Folder), d.Patterns))).ToList();
 

@@ -49,28 +49,17 @@ public static class LibStdCxxFix
     }
 
     /// <summary>
-    /// Writes beside the original and renames over it: a process that already mapped the old file keeps it, and a
-    /// concurrent patcher writes identical bytes. The modification time is kept so that incremental builds do not
-    /// copy the unpatched file over the patched one again.
+    /// Written beside the original and renamed over it: a process that already mapped the old file keeps it, and a
+    /// concurrent patcher writes identical bytes. The mode and modification time are kept so that incremental builds
+    /// do not copy the unpatched file over the patched one again.
     /// </summary>
     static void ReplaceAtomically(string path, byte[] bytes)
     {
         var info = new FileInfo(path);
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
+        AtomicFile.Write(path, stream => stream.Write(bytes), temp =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, info.UnixFileMode);
             File.SetLastWriteTimeUtc(temp, info.LastWriteTimeUtc);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
     }
 }
