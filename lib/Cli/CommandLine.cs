@@ -32,10 +32,23 @@ public static class CommandLine
             .WithDescription("The whole pipeline at a small default scale: check, prepare, pretrain, finetune, evaluate, report.");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check this machine: OS, .NET, TorchSharp/libtorch, threads, CPU features, CUDA, data folder.");
+        config.AddBranch("data", data =>
+        {
+            data.SetDescription("Get the datasets.");
+            data.AddCommand<DownloadCommand>("download")
+                .WithDescription("Download OpenWebText, CNN/DailyMail 3.0.0, SQuAD v1.1 and GLUE SST-2 from the Hugging Face hub (resumable, checked).")
+                .WithExample("data", "download", "--max-files", "2");
+        });
         config.AddCommand<PrepareCommand>("prepare")
             .WithDescription("Tokenize a corpus into token shards and a manifest (optionally learning our own BPE first).")
             .WithExample("prepare", "--tokenizer", "gpt2")
             .WithExample("prepare", "--tokenizer", "bpe:8192", "--corpus", "openwebtext");
+        config.AddBranch("bench", bench =>
+        {
+            bench.SetDescription("Benchmarks: throughput on this machine.");
+            bench.AddCommand<BenchTokenizeCommand>("tokenize")
+                .WithDescription("Tokenization throughput (MB/s, tokens/s) at 1..N threads on the OpenWebText files.");
+        });
         config.AddBranch("notebooks", notebooks =>
         {
             notebooks.SetDescription("Work with the notebooks in notebooks/.");

@@ -1,0 +1,59 @@
+using System.ComponentModel;
+using LlmNotebooks.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace LlmNotebooks.Cli;
+
+public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<DownloadCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--data <DIR>")]
+        [Description("Data folder to download into (default: $LLMNB_DATA, else the project's data/ folder).")]
+        public string? Data { get; init; }
+
+        [CommandOption("--datasets <NAMES>")]
+        [Description("Comma-separated: openwebtext, cnn_dailymail, squad, sst2. Default: all four.")]
+        public string? Datasets { get; init; }
+
+        [CommandOption("--max-files <N>")]
+        [Description("At most N parquet files per dataset (OpenWebText has about 80 shards of ~250 MB; 2 are plenty for CPU runs).")]
+        [DefaultValue(2)]
+        public int MaxFiles { get; init; } = 2;
+
+        [CommandOption("--hub <URL>")]
+        [Description("Hugging Face hub address (a mirror, or a local server in tests).")]
+        public string? Hub { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        var names = settings.Datasets?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? HubDownloader.Datasets.Select(d => d.Name).ToArray();
+        var unknown = names.Where(n => HubDownloader.Datasets.All(d => d.Name != n)).ToList();
+        if (unknown.Count > 0) throw new ArgumentException($"unknown dataset(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", HubDownloader.Datasets.Select(d => d.Name))}");
+        var folder = settings.Data is null ? Path.Combine(ProjectPaths.Root, "data") : Path.GetFullPath(settings.Data);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
+        var downloader = new HubDownloader(http, settings.Hub is null ? HubDownloader.DefaultHub : new Uri(settings.Hub.TrimEnd('/') + "/"));
+
+        foreach (var dataset in HubDownloader.Datasets.Where(d => names.Contains(d.Name)))
+        {
+            // Only OpenWebText is big enough to need a subset; the task datasets are always fetched whole.
+            var files = await downloader.ListAsync(dataset, dataset.Name == "openwebtext" ? settings.MaxFiles : null, cancellation);
+            console.MarkupLine($"[bold]{dataset.Name}[/]: {files.Count} file(s), {files.Sum(f => f.Size) / 1e6:F1} MB from {Markup.Escape(dataset.Repository)}");
+            await console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+                .StartAsync(async progress =>
+                {
+                    foreach (var file in files)
+                    {
+                        var task = progress.AddTask(file.LocalName, maxValue: file.Size);
+                        await downloader.DownloadAsync(file, folder, p => task.Value = p.Bytes, cancellation);
+                        task.Value = file.Size;
+                    }
+                });
+        }
+        console.MarkupLine($"[green]done[/]: {Markup.Escape(folder)}");
+        return 0;
+    }
+}
