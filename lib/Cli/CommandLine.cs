@@ -46,6 +46,8 @@ public static class CommandLine
         config.AddBranch("bench", bench =>
         {
             bench.SetDescription("Benchmarks: throughput on this machine.");
+            bench.AddCommand<BenchModelCommand>("model")
+                .WithDescription("Training tokens/s (forward + backward + AdamW), MFU against the measured matmul ceiling, generation tokens/s with and without the KV cache, fp32 and bf16.");
             bench.AddCommand<BenchTokenizeCommand>("tokenize")
                 .WithDescription("Tokenization throughput (MB/s, tokens/s) at 1..N threads on the OpenWebText files.");
         });

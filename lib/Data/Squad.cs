@@ -100,7 +100,7 @@ public static class Squad
     }
 
     static IReadOnlyList<(string?, int)> Answers(AnswersRow? answers) =>
-        answers?.Text is null ? [] : answers.Text.Select((t, i) => (t, answers.AnswerStart is { } s && i < s.Count ? s[i] : -1)).ToList();
+        answers?.Text is null ? [] : answers.Text.Select((t, i) => ((string?)t, answers.AnswerStart is { } s && i < s.Count ? s[i] : -1)).ToList();
 
     static string? Text(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

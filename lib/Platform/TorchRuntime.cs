@@ -24,7 +24,8 @@ public static class TorchRuntime
     public sealed record TorchStatus(
         string? NativeLibraryPath,
         bool HostLacksGlibcxx32,
-        IReadOnlyList<(string Path, LibStdCxxFix.Outcome Outcome)> Fixes);
+        IReadOnlyList<(string Path, LibStdCxxFix.Outcome Outcome)> Fixes,
+        string? MklAmdFixLibrary);
 
     public static TorchStatus Status => _status ?? throw new InvalidOperationException("TorchRuntime.Initialize has not run");
 
@@ -44,6 +45,8 @@ public static class TorchRuntime
                 foreach (var path in candidates)
                     fixes.Add((path, ApplyFix(path)));
             var native = candidates.FirstOrDefault();
+            // Before libtorch loads, so MKL binds to our mkl_serv_intel_cpu_true (see MklAmdFix).
+            var mklFix = MklAmdFix.Applies(CpuInfo.Detect()) ? MklAmdFix.Load(WritableFolder()) : null;
             if (native is not null) LoadOrExplain(native, lacks);
             try
             {
@@ -58,7 +61,24 @@ public static class TorchRuntime
             }
             if (int.TryParse(Environment.GetEnvironmentVariable(ThreadsVariable), out int threads) && threads > 0)
                 torch.set_num_threads(threads);
-            return _status = new TorchStatus(native, lacks, fixes);
+            return _status = new TorchStatus(native, lacks, fixes, mklFix);
+        }
+    }
+
+    /// <summary>Beside our assembly when it can be written to (a build folder), else a per-user temporary folder.</summary>
+    static string WritableFolder()
+    {
+        var beside = Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location)!;
+        try
+        {
+            var probe = Path.Combine(beside, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            return beside;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"llmnotebooks-{Environment.UserName}")).FullName;
         }
     }
 

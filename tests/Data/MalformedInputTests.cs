@@ -58,13 +58,13 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void Plain_text_is_one_document_and_parquet_has_a_text_column()
+    public async Task Plain_text_is_one_document_and_parquet_has_a_text_column()
     {
         var txt = Path.Combine(_folder.FullName, "books", "one.txt");
         Directory.CreateDirectory(Path.GetDirectoryName(txt)!);
         File.WriteAllText(txt, "Line one.\n\nLine two.\n");
         var parquet = Path.Combine(_folder.FullName, "books", "rows.parquet");
-        ParquetSerializer.SerializeAsync(new[] { new TextRow { Text = "row one" }, new TextRow { Text = "" }, new TextRow { Text = "row three" } }, parquet).Wait();
+        await ParquetSerializer.SerializeAsync(new[] { new TextRow { Text = "row one" }, new TextRow { Text = "" }, new TextRow { Text = "row three" } }, parquet);
         var issues = new DataIssues();
 
         var documents = PretrainingText.Read(DataFile.Expand([Path.Combine(_folder.FullName, "books")]), issues).ToList();
@@ -135,16 +135,16 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void Squad_parquet_in_the_hugging_face_layout()
+    public async Task Squad_parquet_in_the_hugging_face_layout()
     {
         var path = Path.Combine(_folder.FullName, "squad.parquet");
-        ParquetSerializer.SerializeAsync(new[]
+        await ParquetSerializer.SerializeAsync(new[]
         {
             new SquadRow { Id = "q1", Title = "T", Context = "Paris is in France.", Question = "Where is Paris?",
                 Answers = new SquadAnswers { Text = ["France", "France"], AnswerStart = [12, 12] } },
             new SquadRow { Id = "q2", Title = "T", Context = "Paris is in France.", Question = "What?",
                 Answers = new SquadAnswers { Text = ["Berlin"], AnswerStart = [0] } },
-        }, path).Wait();
+        }, path);
         var issues = new DataIssues();
 
         var example = Assert.Single(Squad.Read(path, issues));
@@ -183,10 +183,10 @@ public class MalformedInputTests
     }
 
     [Fact]
-    public void Sst2_parquet_test_split_has_no_labels()
+    public async Task Sst2_parquet_test_split_has_no_labels()
     {
         var path = Path.Combine(_folder.FullName, "test.parquet");
-        ParquetSerializer.SerializeAsync(new[] { new Sst2Row { Idx = 7, Sentence = "fine", Label = -1 } }, path).Wait();
+        await ParquetSerializer.SerializeAsync(new[] { new Sst2Row { Idx = 7, Sentence = "fine", Label = -1 } }, path);
         var example = Assert.Single(Sst2.Read(path, new DataIssues()));
         Assert.Equal(("7", "fine", (int?)null), (example.Id, example.Sentence, example.Label));
     }

@@ -1,0 +1,63 @@
+using System.ComponentModel;
+using LlmNotebooks.Model;
+using LlmNotebooks.Platform;
+using LlmNotebooks.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace LlmNotebooks.Cli;
+
+public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModelCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--presets <NAMES>")]
+        [Description("Comma-separated model presets, each with its batch size: tiny (16), small (8), gpt2-124m (1), medium (4), smoke (16).")]
+        [DefaultValue("tiny,small,gpt2-124m")]
+        public string Presets { get; init; } = "tiny,small,gpt2-124m";
+
+        [CommandOption("--precision <LIST>")]
+        [Description("fp32, bf16 or both (comma-separated).")]
+        [DefaultValue("fp32,bf16")]
+        public string Precision { get; init; } = "fp32,bf16";
+
+        [CommandOption("--steps <N>")]
+        [Description("Timed training steps per preset (after 2 warm-up steps).")]
+        [DefaultValue(5)]
+        public int Steps { get; init; } = 5;
+    }
+
+    static readonly Dictionary<string, int> BatchSizes = new() { ["smoke"] = 16, ["tiny"] = 16, ["small"] = 8, ["medium"] = 4, ["gpt2-124m"] = 1 };
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    {
+        TorchRuntime.Initialize();
+        var presets = settings.Presets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) ? parsed : throw new ArgumentException($"unknown precision '{p}' (fp32 or bf16)")).ToList();
+        console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}");
+        double fp32 = MatmulCeiling.Measure(dtype: torch.ScalarType.Float32);
+        double bf16 = MatmulCeiling.Measure(dtype: torch.ScalarType.BFloat16);
+        console.MarkupLine($"matmul ceiling (2048², measured): fp32 [bold]{fp32:F0}[/] GFLOP/s, bf16 [bold]{bf16:F0}[/] GFLOP/s");
+
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("preset", "params", "batch × ctx", "precision", "train tokens/s", "MFU (vs fp32)", "generate tok/s (KV cache)", "generate tok/s (no cache)");
+        foreach (var preset in presets)
+        {
+            var config = GptConfig.Preset(preset);
+            long parameters = new Gpt(config, seed: 1).ParameterCount();
+            foreach (var precision in precisions)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int batch = BatchSizes.GetValueOrDefault(preset, 8);
+                var r = TrainingBenchmark.Measure(preset, config, batch, precision, fp32, settings.Steps);
+                console.MarkupLine($"  {preset} {precision}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
+                table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.ToString().ToLowerInvariant(),
+                    $"{r.TrainingTokensPerSecond:N0}", $"{r.Mfu:P0}", $"{r.GenerationTokensPerSecondCached:N0}", $"{r.GenerationTokensPerSecondUncached:N0}");
+            }
+        }
+        console.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,192 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace LlmNotebooks.Model;
+
+/// <summary>The body of the model, named "transformer" as in nanoGPT so state_dict keys read transformer.h.0.attn….</summary>
+public sealed class Transformer : Module
+{
+    readonly Embedding wte;             // token embeddings (V, C), shared with the output head
+    readonly Embedding wpe;             // learned position embeddings (context, C)
+    readonly Dropout drop;
+    readonly ModuleList<Block> h;       // the blocks
+    readonly LayerNorm ln_f;            // final norm before the head
+    readonly List<Block> _blocks;       // the same blocks, typed, for iteration (not registered twice)
+
+    public Transformer(GptConfig config) : base("transformer")
+    {
+        wte = Embedding(config.VocabSize, config.Width);
+        wpe = Embedding(config.ContextLength, config.Width);
+        drop = Dropout(config.Dropout);
+        h = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray());
+        ln_f = LayerNorm(config.Width, bias: config.Bias);
+        _blocks = [.. h];
+        RegisterComponents();
+    }
+
+    public Embedding TokenEmbedding => wte;
+    public Embedding PositionEmbedding => wpe;
+    public Dropout EmbeddingDropout => drop;
+    public IReadOnlyList<Block> Blocks => _blocks;
+    public LayerNorm FinalNorm => ln_f;
+}
+
+/// <summary>
+/// A GPT-2-style decoder-only transformer, written from TorchSharp's primitives: token + position embeddings,
+/// pre-LayerNorm blocks of causal self-attention and MLP, a final LayerNorm, and an output head that shares its
+/// weights with the token embedding. Parameter names match nanoGPT's, so a saved state_dict loads there too.
+/// </summary>
+public sealed class Gpt : Module<Tensor, Tensor>
+{
+    /// <summary>Targets with this value add nothing to the loss (finetuning masks prompts with it), as in nanoGPT.</summary>
+    public const long IgnoreIndex = -1;
+
+    readonly Transformer transformer;
+    readonly Linear lm_head;
+
+    public Gpt(GptConfig config, long? seed = null) : base("gpt")
+    {
+        Config = config.Validate();
+        if (seed is { } s) torch.manual_seed(s);
+        transformer = new Transformer(config);
+        lm_head = Linear(config.Width, config.VocabSize, hasBias: false);
+        if (config.TiedEmbeddings) lm_head.weight = transformer.TokenEmbedding.weight!;
+        RegisterComponents();
+        Initialize();
+    }
+
+    public GptConfig Config { get; }
+    public Transformer Body => transformer;
+    public Linear Head => lm_head;
+    public IReadOnlyList<Block> Blocks => transformer.Blocks;
+
+    /// <summary>Switches every layer between the fused and the explicit attention implementation.</summary>
+    public AttentionKind Attention
+    {
+        get => Blocks[0].Attention.Kind;
+        set { foreach (var block in Blocks) block.Attention.Kind = value; }
+    }
+
+    /// <summary>
+    /// GPT-2's initialisation: weights N(0, 0.02), biases 0, and the two projections that write into the residual
+    /// stream in every block scaled down by 1/sqrt(2·layers), so the stream's variance does not grow with depth.
+    /// </summary>
+    void Initialize()
+    {
+        using var _ = no_grad();
+        foreach (var module in modules())
+        {
+            if (module is Linear linear)
+            {
+                init.normal_(linear.weight, 0.0, 0.02);
+                if (linear.bias is not null) init.zeros_(linear.bias);
+            }
+            else if (module is Embedding embedding) init.normal_(embedding.weight, 0.0, 0.02);
+        }
+        double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        foreach (var block in Blocks)
+        {
+            init.normal_(block.Attention.OutputProjection.weight, 0.0, residualStd);
+            init.normal_(block.Mlp.OutputProjection.weight, 0.0, residualStd);
+        }
+    }
+
+    /// <summary>Logits (B, T, V) for token ids (B, T).</summary>
+    public override Tensor forward(Tensor idx)
+    {
+        using var scope = NewDisposeScope();
+        return lm_head.forward(Hidden(idx, null, null)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits (B, T, V) and the mean cross-entropy over targets (B, T) that are not <see cref="IgnoreIndex"/>.</summary>
+    public (Tensor Logits, Tensor Loss) Forward(Tensor idx, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var logits = lm_head.forward(Hidden(idx, null, null));                           // (B, T, V)
+        var loss = functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32),
+            targets.reshape(-1), ignore_index: IgnoreIndex);
+        return (logits.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Logits of the last position only, (B, V), for generation. With a cache, <paramref name="idx"/> holds just the
+    /// new tokens; rows may be left-padded (the cache, or <paramref name="padding"/> without one, says how much).
+    /// </summary>
+    public Tensor LastLogits(Tensor idx, KvCache? cache = null, long[]? padding = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Hidden(idx, cache, padding);                                        // (B, T, C)
+        return lm_head.forward(hidden.select(1, -1)).MoveToOuterDisposeScope();         // (B, V)
+    }
+
+    Tensor Hidden(Tensor idx, KvCache? cache, long[]? padding)
+    {
+        long B = idx.shape[0], T = idx.shape[1];
+        int start = cache?.Length ?? 0;
+        if (start + T > Config.ContextLength)
+            throw new ArgumentException($"sequence of {start + T} tokens is longer than the context ({Config.ContextLength})");
+        padding ??= cache?.Padding;
+        bool padded = padding is not null && padding.Any(p => p > 0);
+
+        var positions = Positions(B, T, start, padded ? padding : null, idx.device);     // (T) or (B, T)
+        var x = transformer.EmbeddingDropout.forward(
+            transformer.TokenEmbedding.forward(idx) + transformer.PositionEmbedding.forward(positions));   // (B, T, C)
+        // Without padding the fused kernel's own causal mask (prefill) or no mask (one new token) suffices.
+        var (causal, mask) = padded ? (false, PaddedMask(T, start, padding!, idx.device))
+            : start == 0 ? (true, (Tensor?)null) : T == 1 ? (false, null) : (false, CausalSelfAttention.CausalMask(T, start + T, idx.device));
+        for (int layer = 0; layer < Blocks.Count; layer++)
+            x = Blocks[layer].Forward(x, causal, mask, cache, layer);
+        cache?.Advance((int)T);
+        return transformer.FinalNorm.forward(x);
+    }
+
+    /// <summary>Position of each token: its index, minus the row's left padding for padded batches.</summary>
+    static Tensor Positions(long batch, long t, int start, long[]? padding, Device device)
+    {
+        var positions = arange(start, start + t, dtype: ScalarType.Int64, device: device);   // (T)
+        if (padding is null) return positions;
+        var pad = tensor(padding, dtype: ScalarType.Int64, device: device).view(batch, 1);
+        return (positions.view(1, t) - pad).clamp_min(0);                                     // (B, T)
+    }
+
+    /// <summary>(B, 1, T, Tk): causal, and no query looks at a pad (a pad looks at itself so no row is empty).</summary>
+    static Tensor PaddedMask(long t, int start, long[] padding, Device device)
+    {
+        long keys = start + t;
+        var key = arange(keys, device: device).view(1, 1, 1, keys);
+        var query = arange(start, keys, device: device).view(1, 1, t, 1);
+        var pad = tensor(padding, device: device).view(-1, 1, 1, 1);
+        return key.le(query).logical_and(key.ge(pad).logical_or(key.eq(query)));
+    }
+
+    /// <summary>
+    /// Distinct parameters: with tied embeddings lm_head.weight is the token embedding itself (TorchSharp lists it
+    /// under both names, through different handles), so it is left out here; the optimizer and the counts use this.
+    /// </summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> UniqueParameters() =>
+        named_parameters().Where(p => !(Config.TiedEmbeddings && p.name == TiedHeadName)).Select(p => (p.name, p.parameter)).ToList();
+
+    const string TiedHeadName = "lm_head.weight";
+
+    /// <summary>
+    /// FLOPs to train on one token, nanoGPT's estimate (from the PaLM paper's appendix): 6 per non-embedding weight
+    /// (2 forward, 4 backward) plus 12·layers·width·context for the attention scores and weighted sums.
+    /// </summary>
+    public double TrainingFlopsPerToken =>
+        6.0 * ParameterCount(includeEmbeddings: false) + 12.0 * Config.Layers * Config.Width * Config.ContextLength;
+
+    /// <summary>FLOPs of the forward pass for one token at full context (a third of training).</summary>
+    public double InferenceFlopsPerToken => TrainingFlopsPerToken / 3;
+
+    /// <summary>Parameter count; without embeddings leaves out the position embedding and, if untied, the token one.</summary>
+    public long ParameterCount(bool includeEmbeddings = true)
+    {
+        long total = UniqueParameters().Sum(p => p.Parameter.numel());
+        if (includeEmbeddings) return total;
+        total -= transformer.PositionEmbedding.weight!.numel();
+        if (!Config.TiedEmbeddings) total -= transformer.TokenEmbedding.weight!.numel();
+        return total;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace LlmNotebooks.Platform;
+
+/// <summary>
+/// libtorch allocates and frees many large, short-lived buffers per training step. With glibc's malloc each of them
+/// is a fresh mmap (and page faults to zero it); tcmalloc keeps them. Measured here: the tiny preset trained at
+/// 2,600 tokens/s without it and 6,700 with it. An allocator can only be swapped before the process starts, so the
+/// command-line program restarts itself once with tcmalloc preloaded when the system has it (Debian/Ubuntu package
+/// libtcmalloc-minimal4). <c>LLMNB_ALLOCATOR=system</c> keeps glibc's malloc.
+/// </summary>
+public static class Tcmalloc
+{
+    public const string SwitchVariable = "LLMNB_ALLOCATOR";
+    const string RestartedVariable = "LLMNB_TCMALLOC_RESTARTED";
+    const string Library = "libtcmalloc_minimal.so.4";
+
+    static readonly string[] LibraryFolders =
+        ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu", "/lib64"];
+
+    /// <summary>The tcmalloc library of this system, or null.</summary>
+    public static string? Find() => OperatingSystem.IsLinux()
+        ? LibraryFolders.Select(f => Path.Combine(f, Library)).FirstOrDefault(File.Exists) : null;
+
+    /// <summary>Whether this process runs on tcmalloc.</summary>
+    public static bool Loaded() =>
+        OperatingSystem.IsLinux() && File.ReadLines("/proc/self/maps").Any(l => l.Contains("libtcmalloc"));
+
+    /// <summary>
+    /// Replaces this process by itself with tcmalloc preloaded, when that is possible and not done yet; otherwise
+    /// returns and the program goes on with the allocator it has. Must run before anything else in Main.
+    /// </summary>
+    public static void RestartWithTcmallocIfAvailable()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(SwitchVariable) == "system"
+            || Environment.GetEnvironmentVariable(RestartedVariable) == "1" || Loaded()) return;
+        var library = Find();
+        if (library is null) return;
+        // The exact command line and environment of this process, plus the preload.
+        var argv = File.ReadAllText("/proc/self/cmdline").TrimEnd('\0').Split('\0');
+        var preload = Environment.GetEnvironmentVariable("LD_PRELOAD");
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        environment["LD_PRELOAD"] = string.IsNullOrEmpty(preload) ? library : $"{library}:{preload}";
+        environment[RestartedVariable] = "1";
+        // Keep freed memory instead of handing it back to the system only to fault it in again next step (+5% on
+        // the small preset), and do not warn about the large activation buffers of big batches.
+        environment.TryAdd("TCMALLOC_RELEASE_RATE", "0");
+        environment.TryAdd("TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD", (64L << 30).ToString());
+        var envp = environment.Select(e => $"{e.Key}={e.Value}").ToArray();
+        Console.Out.Flush();
+        execve("/proc/self/exe", [.. argv, null], [.. envp, null]);
+        // execve only returns on failure: carry on without tcmalloc.
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    static extern int execve(string path, string?[] argv, string?[] envp);
+}

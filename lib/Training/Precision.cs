@@ -1,0 +1,13 @@
+namespace LlmNotebooks.Training;
+
+/// <summary>Number format of the forward and backward passes.</summary>
+public enum Precision
+{
+    /// <summary>Everything in 32-bit floats.</summary>
+    Fp32,
+    /// <summary>
+    /// Mixed: forward and backward in bfloat16 (about 4x faster matmuls on CPUs with AVX-512 BF16), while the
+    /// optimizer keeps fp32 master weights and state and accumulates gradients in fp32.
+    /// </summary>
+    Bf16,
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using LlmNotebooks.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>Measured throughput of one model shape in one precision.</summary>
+public sealed record ThroughputResult(string Preset, Precision Precision, int BatchSize, double TrainingTokensPerSecond,
+    double Mfu, double GenerationTokensPerSecondCached, double GenerationTokensPerSecondUncached, double TrainingFlopsPerToken);
+
+/// <summary>
+/// Training and generation throughput on random tokens: training is forward + backward + AdamW through the same
+/// <see cref="TrainingStep"/> the trainer uses; MFU is model FLOPs per second over the fp32 matmul ceiling measured
+/// here; generation is greedy decoding of one sequence with and without the KV cache.
+/// </summary>
+public static class TrainingBenchmark
+{
+    public static ThroughputResult Measure(string preset, GptConfig config, int batchSize, Precision precision, double fp32Ceiling,
+        int trainingSteps, int generatedTokens = 64)
+    {
+        using var model = new Gpt(config, seed: 1);
+        using var step = new TrainingStep(model, new OptimizerSettings(), precision);
+        using var inputs = randint(0, config.VocabSize, [batchSize, config.ContextLength]);
+        using var targets = randint(0, config.VocabSize, [batchSize, config.ContextLength]);
+        for (int i = 0; i < 2; i++) step.Step([(inputs, targets)], 1e-4);   // warm-up: optimizer state, kernels
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < trainingSteps; i++) step.Step([(inputs, targets)], 1e-4);
+        double tokensPerSecond = trainingSteps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
+        double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (fp32Ceiling * 1e9);
+
+        int[] prompt = Enumerable.Range(1, 16).ToArray();
+        double Generate(bool cache)
+        {
+            var options = new SamplingOptions(MaxNewTokens: generatedTokens, UseCache: cache);
+            Generation.Generate(step.ComputeModel, [prompt], options with { MaxNewTokens = 4 });   // warm-up
+            var timer = Stopwatch.StartNew();
+            int produced = Generation.Generate(step.ComputeModel, [prompt], options)[0].Length;
+            return produced / timer.Elapsed.TotalSeconds;
+        }
+        return new ThroughputResult(preset, precision, batchSize, tokensPerSecond, mfu, Generate(true), Generate(false), model.TrainingFlopsPerToken);
+    }
+}

@@ -1,0 +1,106 @@
+using LlmNotebooks.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>AdamW settings, as nanoGPT's defaults.</summary>
+public sealed record OptimizerSettings(double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.95, double Epsilon = 1e-8, double GradientClip = 1.0);
+
+/// <summary>What one optimizer step did.</summary>
+public readonly record struct StepResult(double Loss, double GradientNorm);
+
+/// <summary>
+/// One optimizer step of a model, shared by pretraining, finetuning and the benchmark: forward and backward over
+/// one or more micro-batches (gradient accumulation), gradient-norm clipping, AdamW with weight decay on matrices
+/// only, and, for bf16 mixed precision, the bookkeeping between the fp32 master weights and their bf16 copy.
+/// </summary>
+public sealed class TrainingStep : IDisposable
+{
+    readonly List<Parameter> _master;       // the fp32 parameters AdamW updates
+    readonly List<Parameter>? _compute;     // their bf16 copies (mixed precision only)
+    readonly double _clip;
+
+    public TrainingStep(Gpt model, OptimizerSettings settings, Precision precision)
+    {
+        Model = model;
+        Precision = precision;
+        _clip = settings.GradientClip;
+        var parameters = model.UniqueParameters();
+        _master = parameters.Select(p => p.Parameter).ToList();
+        // nanoGPT's groups: matrices (linear weights, embeddings) decay; biases and LayerNorm gains do not.
+        Optimizer = optim.AdamW(
+        [
+            new AdamW.ParamGroup(_master.Where(p => p.dim() >= 2), lr: 0, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: settings.WeightDecay),
+            new AdamW.ParamGroup(_master.Where(p => p.dim() < 2), lr: 0, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: 0),
+        ]);
+        if (precision == Precision.Bf16)
+        {
+            ComputeModel = new Gpt(model.Config);
+            ComputeModel.to(ScalarType.BFloat16);
+            _compute = ComputeModel.UniqueParameters().Select(p => p.Parameter).ToList();
+            CopyWeightsToCompute();
+        }
+    }
+
+    /// <summary>The fp32 model: what is saved and evaluated.</summary>
+    public Gpt Model { get; }
+
+    /// <summary>The model the passes run on: <see cref="Model"/> itself, or its bf16 copy.</summary>
+    public Gpt ComputeModel { get => field ?? Model; private set; }
+
+    public Precision Precision { get; }
+
+    public AdamW Optimizer { get; }
+
+    /// <summary>Runs the micro-batches, then one update at <paramref name="learningRate"/>; the loss is their mean.</summary>
+    public StepResult Step(IReadOnlyList<(Tensor Inputs, Tensor Targets)> microBatches, double learningRate)
+    {
+        ComputeModel.train();
+        double loss = 0;
+        foreach (var (inputs, targets) in microBatches)
+        {
+            using var scope = NewDisposeScope();
+            var (_, microLoss) = ComputeModel.Forward(inputs, targets);
+            (microLoss / microBatches.Count).backward();
+            loss += microLoss.item<float>() / microBatches.Count;
+            if (_compute is not null) AccumulateGradientsInMaster();
+        }
+        double norm = nn.utils.clip_grad_norm_(_master, _clip);
+        foreach (var group in Optimizer.ParamGroups) group.LearningRate = learningRate;
+        using (NewDisposeScope()) Optimizer.step();
+        Optimizer.zero_grad();
+        if (_compute is not null) CopyWeightsToCompute();
+        return new StepResult(loss, norm);
+    }
+
+    /// <summary>Adds the bf16 gradients to the fp32 master gradients (accumulating in fp32) and clears them.</summary>
+    void AccumulateGradientsInMaster()
+    {
+        using var _ = no_grad();
+        for (int i = 0; i < _master.Count; i++)
+        {
+            using var grad = _compute![i].grad;
+            if (grad is null) continue;
+            using var wide = grad.to(ScalarType.Float32);
+            if (_master[i].grad is { } existing) existing.add_(wide);
+            else _master[i].grad = wide.clone();
+            grad.zero_();
+        }
+    }
+
+    /// <summary>Refreshes the bf16 copy from the master weights after an update.</summary>
+    public void CopyWeightsToCompute()
+    {
+        if (_compute is null) return;
+        using var _ = no_grad();
+        for (int i = 0; i < _master.Count; i++) _compute[i].copy_(_master[i]);
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        if (_compute is not null) ComputeModel.Dispose();
+    }
+}
