@@ -220,7 +220,7 @@ public class GptTests
         var fp32 = model.forward(idx);
         model.to(ScalarType.BFloat16);
         var bf16 = model.forward(idx).to(ScalarType.Float32);
-        Assert.Equal(ScalarType.BFloat16, model.Head.weight.dtype);
+        Assert.Equal(ScalarType.BFloat16, model.Head.weight!.dtype);
         Assert.True((fp32 - bf16).abs().mean().item<float>() < 0.05 * fp32.abs().mean().item<float>());
         Assert.Equal(Generation.Generate(model, [[1, 2]], new SamplingOptions(MaxNewTokens: 4, UseCache: true)),
             Generation.Generate(model, [[1, 2]], new SamplingOptions(MaxNewTokens: 4, UseCache: false)));
