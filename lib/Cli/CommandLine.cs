@@ -43,6 +43,10 @@ public static class CommandLine
             .WithDescription("Tokenize a corpus into token shards and a manifest (optionally learning our own BPE first).")
             .WithExample("prepare", "--tokenizer", "gpt2")
             .WithExample("prepare", "--tokenizer", "bpe:8192", "--corpus", "openwebtext");
+        config.AddCommand<PretrainCommand>("pretrain")
+            .WithDescription("Pretrain the GPT on web text: prepares the tokens if needed, then trains with checkpoints, validation and samples.")
+            .WithExample("pretrain", "--preset", "smoke")
+            .WithExample("pretrain", "--preset", "cpu", "--resume");
         config.AddBranch("bench", bench =>
         {
             bench.SetDescription("Benchmarks: throughput on this machine.");
@@ -71,8 +75,8 @@ public static class CommandLine
             case OperationCanceledException:
                 console.MarkupLine("[yellow]stopped[/]");
                 return 130;
-            case IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
-                or Platform.TorchUnavailableException:
+            case IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
+                or Platform.TorchUnavailableException or Training.TrainingDivergedException:
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return 1;
             default:

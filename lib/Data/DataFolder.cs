@@ -45,7 +45,8 @@ public static class DataFolder
     public static readonly IReadOnlyList<string> DefaultPretrainingCorpus = ["openwebtext", "webtext", "c4"];
 
     /// <summary>
-    /// Files of a corpus given as dataset names (folders of the data folder: "openwebtext"), paths, folders or globs.
+    /// Files of a corpus given as dataset names (folders of the data folder: "openwebtext"), paths, folders or globs;
+    /// a relative path is looked up in the data folder first ("c4/c4-en-sample1000.jsonl").
     /// </summary>
     public static IReadOnlyList<string> Corpus(IEnumerable<string> specs, string folder)
     {
@@ -59,7 +60,7 @@ public static class DataFolder
                 if (found.Count == 0) throw new FileNotFoundException($"dataset {spec} not found in {folder} (expected {Path.Combine(folder, dataset.Folder)})");
                 files.AddRange(found.Select(f => f.FullName));
             }
-            else files.AddRange(DataFile.Expand([spec]));
+            else files.AddRange(DataFile.Expand([spec], Path.Exists(Path.Combine(folder, spec)) ? folder : null));
         }
         return files.Distinct().ToList();
     }

@@ -8,6 +8,13 @@ namespace LlmNotebooks.Training;
 /// <summary>AdamW settings, as nanoGPT's defaults.</summary>
 public sealed record OptimizerSettings(double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.95, double Epsilon = 1e-8, double GradientClip = 1.0);
 
+/// <summary>A step produced a NaN or infinite loss or gradient; no update was made.</summary>
+public sealed class NonFiniteLossException(double loss, double gradientNorm)
+    : Exception($"loss {loss}, gradient norm {gradientNorm}")
+{
+    public double Loss => loss;
+}
+
 /// <summary>What one optimizer step did.</summary>
 public readonly record struct StepResult(double Loss, double GradientNorm);
 
@@ -68,6 +75,12 @@ public sealed class TrainingStep : IDisposable
             if (_compute is not null) AccumulateGradientsInMaster();
         }
         double norm = nn.utils.clip_grad_norm_(_master, _clip);
+        if (!double.IsFinite(loss) || !double.IsFinite(norm))
+        {
+            // Leave the weights as they were: the caller stops the run at the last good checkpoint.
+            Optimizer.zero_grad();
+            throw new NonFiniteLossException(loss, norm);
+        }
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = learningRate;
         using (NewDisposeScope()) Optimizer.step();
         Optimizer.zero_grad();

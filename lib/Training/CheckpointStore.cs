@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tokenization;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>Where a run stands: enough, with the model and optimizer, to continue it exactly.</summary>
+public sealed record TrainerState(
+    [property: JsonPropertyName("step")] long Step,
+    [property: JsonPropertyName("tokens_seen")] long TokensSeen,
+    [property: JsonPropertyName("wall_seconds")] double WallSeconds,
+    [property: JsonPropertyName("best_validation_loss")] double? BestValidationLoss,
+    [property: JsonPropertyName("rng_state")] string RngState,
+    [property: JsonPropertyName("config")] TrainingConfig Config);
+
+/// <summary>
+/// A run's checkpoints: <c>checkpoints/step-NNNNNN/</c> (model files, optimizer state, trainer state) and
+/// <c>checkpoints/best/</c>. Each is written in a temporary folder and renamed into place when complete, so a crash
+/// mid-write leaves the previous checkpoints as they were; only the newest few step checkpoints are kept.
+/// </summary>
+public sealed class CheckpointStore(string runFolder)
+{
+    public const string OptimizerFile = "optimizer.pt", StateFile = "trainer.json", Best = "best";
+    const string StepPrefix = "step-";
+
+    public string Folder => Path.Combine(runFolder, "checkpoints");
+
+    public static string StepName(long step) => $"{StepPrefix}{step:D6}";
+
+    /// <param name="beforeCommit">Runs when every file is written, before the rename (tests make it fail).</param>
+    public string Save(string name, TrainingStep training, TrainerState state, TextTokenizer tokenizer, Action? beforeCommit = null)
+    {
+        Directory.CreateDirectory(Folder);
+        foreach (var stale in Directory.GetDirectories(Folder, ".*.tmp-*")) Directory.Delete(stale, recursive: true);
+        var temp = Path.Combine(Folder, $".{name}.tmp-{Guid.NewGuid():N}");
+        ModelFiles.Save(temp, training.Model, tokenizer);
+        training.Optimizer.save_py(Path.Combine(temp, OptimizerFile));
+        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, TrainingConfig.Json));
+        beforeCommit?.Invoke();
+        var target = Path.Combine(Folder, name);
+        if (Directory.Exists(target))
+        {
+            // Replace: move the old one aside first, so there is a complete checkpoint at every moment.
+            var old = Path.Combine(Folder, $".{name}.tmp-old-{Guid.NewGuid():N}");
+            Directory.Move(target, old);
+            Directory.Move(temp, target);
+            Directory.Delete(old, recursive: true);
+        }
+        else Directory.Move(temp, target);
+        return target;
+    }
+
+    /// <summary>Complete step checkpoints, oldest first.</summary>
+    public IReadOnlyList<string> Steps() => Directory.Exists(Folder)
+        ? Directory.GetDirectories(Folder, StepPrefix + "*").Where(d => File.Exists(Path.Combine(d, StateFile))).Order(StringComparer.Ordinal).ToList()
+        : [];
+
+    public string? Latest() => Steps().LastOrDefault();
+
+    public string? BestCheckpoint => File.Exists(Path.Combine(Folder, Best, StateFile)) ? Path.Combine(Folder, Best) : null;
+
+    public static TrainerState ReadState(string checkpoint) =>
+        JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(checkpoint, StateFile)), TrainingConfig.Json)
+        ?? throw new InvalidDataException($"{checkpoint}: empty {StateFile}");
+
+    /// <summary>Loads weights, optimizer state and the random-number state into a freshly built training step.</summary>
+    public static TrainerState Restore(string checkpoint, TrainingStep training)
+    {
+        var state = ReadState(checkpoint);
+        training.Model.load_py(Path.Combine(checkpoint, ModelFiles.Weights), strict: true);
+        training.Optimizer.load_py(Path.Combine(checkpoint, OptimizerFile));
+        training.CopyWeightsToCompute();
+        using var rng = tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte);
+        torch.set_rng_state(rng);
+        return state;
+    }
+
+    public static string CaptureRng()
+    {
+        using var rng = torch.get_rng_state();
+        return Convert.ToBase64String(rng.data<byte>().ToArray());
+    }
+
+    /// <summary>Deletes all but the newest <paramref name="keep"/> step checkpoints.</summary>
+    public void Prune(int keep)
+    {
+        var steps = Steps();
+        foreach (var old in steps.Take(Math.Max(0, steps.Count - keep))) Directory.Delete(old, recursive: true);
+    }
+}

@@ -1,0 +1,69 @@
+using LlmNotebooks.Data;
+using LlmNotebooks.Tokenization;
+using LlmNotebooks.Tokens;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>
+/// Pretraining from a config: prepares the corpus with the config's tokenizer (once; the shards are shared by every
+/// run with the same corpus and tokenizer, in <c>tokens/</c> beside the run folders), then trains.
+/// </summary>
+public static class Pretraining
+{
+    /// <summary>
+    /// The config a run uses: a resumed run continues with the config it was started with (from its latest
+    /// checkpoint); a new run starts from the named preset. Overrides (key=value) apply on top in both cases.
+    /// </summary>
+    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume)
+    {
+        var latest = new CheckpointStore(runFolder).Latest();
+        var config = resume && latest is not null ? CheckpointStore.ReadState(latest).Config : TrainingConfig.Preset(preset);
+        return config.With(overrides);
+    }
+
+    /// <summary>Where the shards for a config's corpus and tokenizer live, beside the run folder.</summary>
+    public static string TokensFolder(TrainingConfig config, string runFolder)
+    {
+        var name = $"{config.Tokenizer}-{string.Join("+", config.Corpus.Select(c => Path.GetFileNameWithoutExtension(c.TrimEnd('/'))))}";
+        var slug = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '+' or '.' ? c : '_'));
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(runFolder))!, "tokens", slug);
+    }
+
+    /// <summary>The prepared shards for the config, preparing them first if they are missing or their files changed.</summary>
+    public static (ShardManifest Manifest, TextTokenizer Tokenizer) PrepareData(TrainingConfig config, string dataFolder, string tokensFolder,
+        Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var files = DataFolder.Corpus(config.Corpus, dataFolder);
+        if (File.Exists(Path.Combine(tokensFolder, ShardManifest.FileName)))
+        {
+            var existing = ShardManifest.Load(tokensFolder);
+            bool sameFiles = existing.Files.Select(f => (f.Path, f.Bytes)).SequenceEqual(files.Select(f => (Path.GetFullPath(f), new FileInfo(f).Length)));
+            if (sameFiles)
+            {
+                log?.Invoke($"tokens: {tokensFolder} ({existing.Tokens:N0} tokens, prepared earlier)");
+                return (existing, TextTokenizer.Load(existing.Tokenizer));
+            }
+            log?.Invoke($"tokens: the corpus files changed since {tokensFolder} was prepared; preparing again");
+        }
+        var tokenizer = TokenizerSpec.Resolve(config.Tokenizer, Path.Combine(tokensFolder, "tokenizer"),
+            () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
+            (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
+        var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
+        var manifest = CorpusPreparer.Prepare(files, tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed), issues, progress, cancellation);
+        log?.Invoke($"tokens: {manifest.Tokens:N0} from {manifest.Documents:N0} documents ({manifest.MegabytesPerSecond:F1} MB/s) in {tokensFolder}");
+        return (manifest, tokenizer);
+    }
+
+    /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>
+    public static TrainingResult Run(TrainingConfig config, string dataFolder, string runFolder, bool resume,
+        Action<string>? log = null, Action<TrainerProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var tokensFolder = TokensFolder(config, runFolder);
+        var (_, tokenizer) = PrepareData(config, dataFolder, tokensFolder, log, cancellation: cancellation);
+        var modelConfig = config.ModelConfig(tokenizer.VocabSize);
+        using var data = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig.ContextLength,
+            config.AccumulationSteps(modelConfig.ContextLength), config.EvalBatches, config.Seed);
+        var trainer = new Trainer(config, runFolder, tokenizer, data) { Log = log, Progress = progress };
+        return trainer.Run(resume, cancellation: cancellation);
+    }
+}

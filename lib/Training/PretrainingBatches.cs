@@ -1,0 +1,35 @@
+using LlmNotebooks.Tokens;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>Random windows of the prepared train split, and a fixed set of windows of the val split.</summary>
+public sealed class PretrainingBatches : IBatchSource
+{
+    readonly TokenStream _train, _val;
+    readonly BatchSampler _sampler;
+    readonly int _accumulation;
+    readonly List<(Tensor, Tensor)> _validation;
+
+    public PretrainingBatches(string tokensFolder, int batchSize, int contextLength, int accumulation, int validationBatches, long seed)
+    {
+        _train = new TokenStream(tokensFolder, ShardManifest.Train);
+        _val = new TokenStream(tokensFolder, ShardManifest.Val);
+        _sampler = new BatchSampler(_train, batchSize, contextLength, seed);
+        _accumulation = accumulation;
+        var validation = new BatchSampler(_val, batchSize, contextLength, seed + 1);
+        _validation = Enumerable.Range(0, validationBatches).Select(i => validation.Batch(i)).ToList();
+        ValidationSets = new Dictionary<string, IReadOnlyList<(Tensor, Tensor)>> { [ShardManifest.Val] = _validation };
+    }
+
+    public (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep) => _sampler.Batch(step * _accumulation + microStep);
+
+    public IReadOnlyDictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>> ValidationSets { get; }
+
+    public void Dispose()
+    {
+        foreach (var (x, y) in _validation) { x.Dispose(); y.Dispose(); }
+        _train.Dispose();
+        _val.Dispose();
+    }
+}

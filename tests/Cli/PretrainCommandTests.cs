@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using LlmNotebooks.Tests.TestSupport;
+using LlmNotebooks.Training;
+using Xunit;
+
+namespace LlmNotebooks.Tests.Cli;
+
+[Collection(Training.TrainerCollection.Name)]
+public class PretrainCommandTests
+{
+    [SkippableFact]
+    public void Ctrl_c_saves_a_checkpoint_and_stops_and_resume_finishes_the_run()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "sends SIGINT");
+        var data = TestEnvironment.RequireData("");
+        var run = Path.Combine(TestEnvironment.TempFolder().FullName, "run");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.Root };
+        foreach (var a in new[] { TestEnvironment.CliAssembly, "pretrain", "--preset", "smoke", "--data", data, "--out", run, "--set", "max_steps=100000" })
+            start.ArgumentList.Add(a);
+        start.Environment["LLMNB_THREADS"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var metrics = Path.Combine(run, MetricsLog.MetricsFile);
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(metrics) && File.ReadLines(metrics).Count() >= 5) && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
+        Assert.True(kill(process.Id, 2) == 0, "SIGINT could not be sent");   // what Ctrl+C sends
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after Ctrl+C");
+
+        Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}\n{output.Result}");
+        Assert.Contains("continue with --resume", output.Result);
+        var checkpoint = Assert.Single(new CheckpointStore(run).Steps());
+        long stoppedAt = CheckpointStore.ReadState(checkpoint).Step;
+        Assert.True(stoppedAt >= 5);
+
+        var resumed = TestEnvironment.RunCli("pretrain", "--preset", "smoke", "--data", data, "--out", run, "--resume", "--set", $"max_steps={stoppedAt + 3}");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"resumed from {checkpoint} at step {stoppedAt}", resumed.Output);
+        Assert.Equal(Enumerable.Range(1, (int)stoppedAt + 3).Select(i => (long)i),
+            MetricsLog.Read(run).Where(r => r.Kind == MetricsRecord.TrainKind).Select(r => r.Step));
+        Assert.True(File.Exists(Path.Combine(run, "model.pt")));
+    }
+
+    [DllImport("libc")]
+    static extern int kill(int pid, int signal);
+}
