@@ -47,6 +47,16 @@ public static class CommandLine
             .WithDescription("Pretrain the GPT on web text: prepares the tokens if needed, then trains with checkpoints, validation and samples.")
             .WithExample("pretrain", "--preset", "smoke")
             .WithExample("pretrain", "--preset", "cpu", "--resume");
+        config.AddCommand<FinetuneCommand>("finetune")
+            .WithDescription("Finetune one pretrained model on CNN/DailyMail, SQuAD and SST-2 at once (with pretraining replay).")
+            .WithExample("finetune", "--from", "runs/smoke", "--preset", "smoke")
+            .WithExample("finetune", "--preset", "cpu", "--mix", "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1");
+        config.AddCommand<EvaluateCommand>("evaluate")
+            .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
+            .WithExample("evaluate", "--model", "runs/cpu-finetune", "--task", "squad", "--limit", "200");
+        config.AddCommand<ScoreCommand>("score")
+            .WithDescription("Compute BLEU, ROUGE, SQuAD EM/F1 or accuracy from JSONL predictions and references, with every intermediate figure.")
+            .WithExample("score", "--metric", "rouge", "--predictions", "pred.jsonl", "--references", "refs.jsonl", "--stem");
         config.AddBranch("bench", bench =>
         {
             bench.SetDescription("Benchmarks: throughput on this machine.");

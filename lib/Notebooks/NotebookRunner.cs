@@ -57,6 +57,7 @@ public sealed class NotebookRunner
         // Relative paths in a notebook (#r "../bin/...", data folders) are relative to the notebook, as in an editor.
         Environment.CurrentDirectory = Path.GetDirectoryName(notebookPath)!;
         using var kernel = CreateKernel(out var csharp);
+        var outputs = new OutputCollector();
         try
         {
             bool parametersSeen = false;
@@ -71,7 +72,7 @@ public sealed class NotebookRunner
                 var result = await kernel.SendAsync(new SubmitCode(cell.Contents, CSharp), cancellation);
                 cellsRun++;
                 cell.ExecutionOrder = cellsRun;
-                CollectOutputs(result, cell);
+                outputs.Collect(result, cell);
                 failure = Failure(name, i + 1, result);
                 if (failure is null && !parametersSeen && cell.Contents.TrimStart().StartsWith(ParametersMarker, StringComparison.Ordinal))
                 {
@@ -156,24 +157,49 @@ public sealed class NotebookRunner
         return composite;
     }
 
-    static void CollectOutputs(KernelCommandResult result, InteractiveDocumentElement cell)
+    /// <summary>
+    /// Turns a cell's kernel events into notebook outputs. A display that is updated later (a live chart, possibly
+    /// from a later cell) is replaced in place rather than repeated. This kernel version gives a value's updates an
+    /// id of their own, different from its first display's, so an update id seen for the first time is matched to the
+    /// latest display that has no updates yet.
+    /// </summary>
+    sealed class OutputCollector
     {
-        foreach (var e in result.Events)
+        readonly Dictionary<string, (InteractiveDocumentElement Cell, int Index)> _updated = new();
+        readonly List<(InteractiveDocumentElement Cell, int Index)> _notYetUpdated = [];
+
+        public void Collect(KernelCommandResult result, InteractiveDocumentElement cell)
         {
-            switch (e)
+            foreach (var e in result.Events)
             {
-                case StandardOutputValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stdout")); break;
-                case StandardErrorValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stderr")); break;
-                case ReturnValueProduced o:
-                    var value = new ReturnValueElement { ExecutionOrder = cell.ExecutionOrder };
-                    foreach (var (mime, text) in Formatted(o)) value.Data[mime] = text;
-                    cell.Outputs.Add(value);
-                    break;
-                case DisplayEvent o and (DisplayedValueProduced or DisplayedValueUpdated): cell.Outputs.Add(new DisplayElement(Formatted(o))); break;
-                case CommandFailed f:
-                    cell.Outputs.Add(new ErrorElement(errorValue: FirstLine(f.Message), errorName: f.Exception?.GetType().Name ?? "Error",
-                        stackTrace: f.Message.Split('\n')));
-                    break;
+                switch (e)
+                {
+                    case DisplayedValueUpdated u:
+                        if (u.ValueId is null || !_updated.TryGetValue(u.ValueId, out var target))
+                        {
+                            if (_notYetUpdated.Count == 0) { cell.Outputs.Add(new DisplayElement(Formatted(u))); break; }
+                            target = _notYetUpdated[^1];
+                            _notYetUpdated.RemoveAt(_notYetUpdated.Count - 1);
+                            if (u.ValueId is not null) _updated[u.ValueId] = target;
+                        }
+                        target.Cell.Outputs[target.Index] = new DisplayElement(Formatted(u));
+                        break;
+                    case DisplayedValueProduced d:
+                        _notYetUpdated.Add((cell, cell.Outputs.Count));
+                        cell.Outputs.Add(new DisplayElement(Formatted(d)));
+                        break;
+                    case StandardOutputValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stdout")); break;
+                    case StandardErrorValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stderr")); break;
+                    case ReturnValueProduced o:
+                        var value = new ReturnValueElement { ExecutionOrder = cell.ExecutionOrder };
+                        foreach (var (mime, text) in Formatted(o)) value.Data[mime] = text;
+                        cell.Outputs.Add(value);
+                        break;
+                    case CommandFailed f:
+                        cell.Outputs.Add(new ErrorElement(errorValue: FirstLine(f.Message), errorName: f.Exception?.GetType().Name ?? "Error",
+                            stackTrace: f.Message.Split('\n')));
+                        break;
+                }
             }
         }
     }

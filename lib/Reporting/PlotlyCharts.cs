@@ -10,7 +10,7 @@ public static class PlotlyCharts
     {
         var chart = figure switch
         {
-            LineFigure f => Axes(CSharpChart.Combine(f.Lines.Select(s =>
+            LineFigure f => Axes(CSharpChart.Combine((f.Lines.Count > 0 ? f.Lines : [new Series("(no data yet)", [], [])]).Select(s =>
                 CSharpChart.Line<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowLegend: f.Lines.Count > 1))), f.XLabel, f.YLabel, f.LogY),
             BarFigure f => Axes(CSharpChart.Combine(f.Groups.Select(g => Bars(f, g))), "", f.YLabel, false),
             HeatmapFigure f => Axes(Heatmap(f), f.XLabel, f.YLabel, false),

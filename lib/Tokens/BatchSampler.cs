@@ -19,7 +19,7 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
             throw new InvalidOperationException($"the split holds {tokens.Count} tokens, fewer than one window of {contextLength + 1}");
         var starts = new long[batchSize];
         for (int row = 0; row < batchSize; row++)
-            starts[row] = (long)(Mix((ulong)seed, (ulong)step, (ulong)row) % (ulong)(span + 1));
+            starts[row] = (long)(StableRandom.Hash(seed, step, row) % (ulong)(span + 1));
         return starts;
     }
 
@@ -37,16 +37,5 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
             window.AsSpan(1).CopyTo(targets.AsSpan(row * contextLength));
         }
         return (tensor(inputs, [batchSize, contextLength], int64), tensor(targets, [batchSize, contextLength], int64));
-    }
-
-    /// <summary>SplitMix64 over the three inputs: a fast, well-mixed hash.</summary>
-    static ulong Mix(ulong seed, ulong step, ulong row)
-    {
-        ulong z = seed ^ (step * 0x9E3779B97F4A7C15UL) ^ (row * 0xC2B2AE3D27D4EB4FUL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        return z ^ (z >> 27);
     }
 }

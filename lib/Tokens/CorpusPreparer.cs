@@ -80,15 +80,7 @@ public static class CorpusPreparer
     }
 
     /// <summary>Whether a document goes to validation: a seeded hash of its id, so the split is stable.</summary>
-    public static bool IsValidation(string documentId, Options options)
-    {
-        ulong h = 14695981039346656037UL ^ (ulong)options.Seed;   // FNV-1a over the id, seeded
-        foreach (char c in documentId) h = (h ^ c) * 1099511628211UL;
-        h ^= h >> 33;
-        h *= 0xff51afd7ed558ccdUL;
-        h ^= h >> 33;
-        return h / (double)ulong.MaxValue < options.ValFraction;
-    }
+    public static bool IsValidation(string documentId, Options options) => StableRandom.Uniform(documentId, options.Seed) < options.ValFraction;
 
     static string Sha256(string path)
     {

@@ -16,4 +16,7 @@ public interface IBatchSource : IDisposable
 
     /// <summary>Counts per data source seen up to a step (finetuning's mixture), or null.</summary>
     Dictionary<string, long>? Seen(long steps) => null;
+
+    /// <summary>Prompts to sample from (finetuning: one held-out example per task), or null for the config's text prompts.</summary>
+    IReadOnlyList<(string Label, int[] Prompt, int MaxTokens)>? SamplePrompts => null;
 }

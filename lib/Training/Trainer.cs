@@ -56,10 +56,9 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             throw new InvalidOperationException($"{runFolder} already holds a run; continue it with --resume, or choose another --out");
 
         torch.manual_seed(config.Seed);
-        var modelConfig = config.ModelConfig(tokenizer.VocabSize);
-        using var model = initialModel ?? new Gpt(modelConfig, config.Seed);
-        if (model.Config.ContextLength != modelConfig.ContextLength || model.Config.VocabSize != modelConfig.VocabSize)
-            throw new ArgumentException($"the starting model ({model.Config}) does not match the run's model ({modelConfig})");
+        using var model = initialModel ?? new Gpt(config.ModelConfig(tokenizer.VocabSize), config.Seed);
+        if (model.Config.VocabSize < tokenizer.VocabSize)
+            throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
         int accumulation = config.AccumulationSteps(model.Config.ContextLength);
         using var training = new TrainingStep(model, config.Optimizer, config.Precision);
 
@@ -73,9 +72,9 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             log.TruncateAfter(step);
             Log?.Invoke($"resumed from {latest} at step {step}");
         }
-        WriteRunFile(model);
-
-        double ceiling = MatmulCeiling.Measure(n: 1024, seconds: 0.5);
+        // MFU's denominator, measured here: the best of three short trials, so a brief disturbance does not lower it.
+        double ceiling = Enumerable.Range(0, 3).Max(_ => MatmulCeiling.Measure(n: 1024, seconds: 0.3));
+        WriteRunFile(model, ceiling);
         var schedule = config.Schedule;
         long tokensPerStep = (long)config.BatchSize * model.Config.ContextLength * accumulation;
         string? lastCheckpoint = latest;
@@ -177,19 +176,19 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
 
     void Sample(Gpt model, long step, MetricsLog log)
     {
-        var options = new SamplingOptions(MaxNewTokens: config.SampleTokens, Temperature: 0.8, TopK: 200, Seed: step,
-            StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
-        var prompts = config.SamplePrompts.Select(p => (Text: p, Ids: tokenizer.Encode(p))).Where(p => p.Ids.Length > 0).ToList();
-        var completions = Generation.Generate(model, prompts.Select(p => p.Ids).ToList(), options);
-        foreach (var (prompt, completion) in prompts.Zip(completions))
+        var options = new SamplingOptions(Temperature: 0.8, TopK: 200, Seed: step, StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
+        var prompts = data.SamplePrompts?.Select(p => (Label: p.Label, Ids: p.Prompt, Options: options with { MaxNewTokens = p.MaxTokens, Temperature = 0 }))
+            ?? config.SamplePrompts.Select(p => (Label: p, Ids: tokenizer.Encode(p), Options: options with { MaxNewTokens = config.SampleTokens }))
+                .Where(p => p.Ids.Length > 0);
+        foreach (var (label, ids, sampling) in prompts)
         {
-            var text = tokenizer.Decode(completion);
-            log.Append(new SampleRecord(step, prompt.Text, text));
-            Log?.Invoke($"sample at step {step}: {prompt.Text}{text.ReplaceLineEndings(" ")}");
+            var text = tokenizer.Decode(Generation.Generate(model, [ids], sampling)[0]);
+            log.Append(new SampleRecord(step, label, text));
+            Log?.Invoke($"sample at step {step}: {label}{(data.SamplePrompts is null ? "" : ": ")}{text.ReplaceLineEndings(" ")}");
         }
     }
 
-    void WriteRunFile(Gpt model)
+    void WriteRunFile(Gpt model, double ceiling)
     {
         var run = new
         {
@@ -201,6 +200,7 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             tokenizer = tokenizer.Manifest,
             cpu = CpuInfo.Detect(),
             threads = torch.get_num_threads(),
+            matmul_ceiling_gflops = ceiling,
             device = TorchRuntime.BuildDevice,
         };
         AtomicFile.WriteAllText(Path.Combine(runFolder, RunFile), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));

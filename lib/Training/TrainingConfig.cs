@@ -40,6 +40,10 @@ public sealed record TrainingConfig
     [JsonPropertyName("checkpoint_interval")] public int CheckpointInterval { get; init; } = 250;
     [JsonPropertyName("keep_checkpoints")] public int KeepCheckpoints { get; init; } = 2;
     [JsonPropertyName("seed")] public long Seed { get; init; } = 1337;
+    /// <summary>Finetuning: shares of the tasks and of pretraining replay (see Tasks.Mixture).</summary>
+    [JsonPropertyName("mixture")] public string Mixture { get; init; } = "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1";
+    /// <summary>Finetuning: use at most this many training examples per task (for quick runs); null uses all.</summary>
+    [JsonPropertyName("max_examples_per_task")] public int? MaxExamplesPerTask { get; init; }
 
     public GptConfig ModelConfig(int tokenizerVocabulary)
     {
@@ -65,8 +69,8 @@ public sealed record TrainingConfig
         // Seconds: for tests and a first try. Our BPE learned from one C4 file.
         ["smoke"] = new()
         {
-            Model = "smoke", Tokenizer = "bpe:512", Corpus = ["c4/c4-en-sample1000.jsonl"],
-            BatchSize = 8, TokensPerStep = 8 * 64 * 2, MaxSteps = 30, LearningRate = 3e-3, MinLearningRate = 3e-4, WarmupSteps = 5,
+            Model = "smoke", ContextLength = 256, Tokenizer = "bpe:512", Corpus = ["c4/c4-en-sample1000.jsonl"],
+            BatchSize = 4, TokensPerStep = 4 * 256, MaxSteps = 30, LearningRate = 3e-3, MinLearningRate = 3e-4, WarmupSteps = 5,
             EvalInterval = 10, EvalBatches = 4, SampleInterval = 15, SampleTokens = 16, CheckpointInterval = 10, KeepCheckpoints = 2,
         },
         // About an hour on 2 CPU cores: the tiny model (5.3M parameters) on our 8,192-token BPE, all web text plus
@@ -95,6 +99,33 @@ public sealed record TrainingConfig
 
     public static TrainingConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
         : throw new ArgumentException($"unknown training preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+
+    /// <summary>
+    /// Finetuning presets: the model, tokenizer and context come from the pretrained checkpoint; these set the
+    /// mixture, the schedule (a lower peak rate than pretraining) and the budget.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, TrainingConfig> FinetunePresets = new Dictionary<string, TrainingConfig>
+    {
+        ["smoke"] = new()
+        {
+            BatchSize = 4, TokensPerStep = 4 * 256 * 2, MaxSteps = 20, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 4,
+            MaxExamplesPerTask = 400, EvalInterval = 10, EvalBatches = 2, SampleInterval = 20, CheckpointInterval = 10, KeepCheckpoints = 2,
+        },
+        // About an hour on 2 CPU cores, from the cpu pretraining run (context 512).
+        ["cpu"] = new()
+        {
+            BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 4000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
+            Precision = Precision.Bf16, EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
+        },
+        ["gpu"] = new()
+        {
+            BatchSize = 16, TokensPerStep = 16 * 1024 * 4, MaxSteps = 20000, LearningRate = 2e-4, MinLearningRate = 2e-5, WarmupSteps = 500,
+            Precision = Precision.Bf16, EvalInterval = 1000, EvalBatches = 25, SampleInterval = 2000, CheckpointInterval = 1000,
+        },
+    };
+
+    public static TrainingConfig FinetunePreset(string name) => FinetunePresets.TryGetValue(name, out var preset) ? preset
+        : throw new ArgumentException($"unknown finetuning preset '{name}'; choose from {string.Join(", ", FinetunePresets.Keys)}");
 
     static JsonNode? ParseLiteral(string value)
     {

@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+using LlmNotebooks.Data;
+
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// Simple systems every score is read against, computed by the same metric code as the model, plus the published
+/// figures they are usually compared with (labelled as published, with their source).
+/// </summary>
+public static partial class Baselines
+{
+    /// <summary>A sentence ends at . ! or ? (with any closing quote or bracket) before whitespace and a capital, digit or quote.</summary>
+    [GeneratedRegex(@"(?<=[.!?][""'”’)\]]*)\s+(?=[""'“‘(\[]?[A-Z0-9])")]
+    private static partial Regex SentenceBreak();
+
+    public static IReadOnlyList<string> Sentences(string text) =>
+        SentenceBreak().Split(text.Trim()).Select(s => s.Trim()).Where(s => s.Length > 0).ToList();
+
+    /// <summary>Lead-3: the article's first three sentences, one per line (so ROUGE-Lsum sees sentences).</summary>
+    public static string LeadThree(string article) => string.Join('\n', Sentences(article).Take(3));
+
+    /// <summary>
+    /// The passage sentence sharing the most distinct (normalised) words with the question; the earliest on ties.
+    /// An answer that is a whole sentence rarely matches exactly, so this bounds what retrieval alone gives.
+    /// </summary>
+    public static string BestOverlapSentence(string context, string question)
+    {
+        var questionWords = SquadMetrics.Normalize(question).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        return Sentences(context).Select((sentence, index) => (sentence, index,
+                overlap: SquadMetrics.Normalize(sentence).Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().Count(questionWords.Contains)))
+            .OrderByDescending(s => s.overlap).ThenBy(s => s.index).First().sentence;
+    }
+
+    /// <summary>The most frequent label of the training split.</summary>
+    public static int MajorityLabel(IEnumerable<SentimentExample> train) =>
+        train.Where(e => e.Label is not null).GroupBy(e => e.Label!.Value).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+
+    const string LeadThreeSource = "published: Lead-3 on the full CNN/DailyMail test set (course notes, metrics.md)";
+    const string SquadSource = "published: Rajpurkar et al. 2016, SQuAD paper, Table 5, dev set";
+
+    /// <summary>Published figures, cited; metric names match ours so tables and charts line them up.</summary>
+    public static IReadOnlyList<ScoreRow> Published(string task) => task switch
+    {
+        "cnn_dailymail" =>
+        [
+            new(task, "Lead-3 (published)", "rouge1 F (stemmed)", 40.4, null, null, 11490, LeadThreeSource),
+            new(task, "Lead-3 (published)", "rouge2 F (stemmed)", 17.6, null, null, 11490, LeadThreeSource),
+            new(task, "Lead-3 (published)", "rougeL F (stemmed)", 36.7, null, null, 11490, LeadThreeSource),
+        ],
+        "squad" =>
+        [
+            new(task, "sliding window (published)", "F1", 20.2, null, null, 10570, SquadSource),
+            new(task, "logistic regression (published)", "F1", 51.0, null, null, 10570, SquadSource),
+            new(task, "human (published)", "F1", 91.2, null, null, 10570, SquadSource),
+        ],
+        _ => [],
+    };
+}

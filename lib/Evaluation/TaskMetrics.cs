@@ -1,0 +1,54 @@
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// The metrics of each task, computed the same way for our model, the baselines and the <c>score</c> command:
+/// summaries get corpus BLEU and ROUGE-1/2/L/Lsum F (rouge-score's mean over examples, best reference per type),
+/// answers get SQuAD's EM and F1 plus ROUGE, labels get accuracy. Values are percentages with 95% bootstrap
+/// intervals over examples.
+/// </summary>
+public static class TaskMetrics
+{
+    public const int BootstrapSamples = 1000;
+
+    public static List<ScoreRow> Summaries(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem = true)
+    {
+        var rows = new List<ScoreRow> { BleuRow(task, system, predictions, references) };
+        rows.AddRange(RougeRows(task, system, predictions, references, stem, Rouge.Types));
+        return rows;
+    }
+
+    public static List<ScoreRow> Answers(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem = true)
+    {
+        var exact = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.ExactMatch, p, references[i])).ToList();
+        var f1 = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.F1, p, references[i])).ToList();
+        var rows = new List<ScoreRow> { MeanRow(task, system, "exact match", exact), MeanRow(task, system, "F1", f1) };
+        rows.AddRange(RougeRows(task, system, predictions, references, stem, ["rouge1", "rouge2", "rougeL"]));
+        return rows;
+    }
+
+    public static List<ScoreRow> Labels(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references) =>
+        [MeanRow(task, system, "accuracy", predictions.Select((p, i) => references[i].Contains(p) ? 1.0 : 0.0).ToList())];
+
+    public static ScoreRow BleuRow(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references)
+    {
+        var segments = predictions.Select((p, i) => Bleu.Statistics(p, references[i])).ToList();
+        var score = Bleu.FromStatistics(segments);
+        var interval = Bootstrap.Resample(segments.Count, indices => Bleu.FromStatistics(indices.Select(i => segments[i]).ToList()).Score, BootstrapSamples);
+        return new ScoreRow(task, system, "BLEU", score.Score, interval.Low, interval.High, segments.Count, ScoreRow.Measured);
+    }
+
+    static IEnumerable<ScoreRow> RougeRows(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references,
+        bool stem, IReadOnlyList<string> types)
+    {
+        var scores = predictions.Select((p, i) => Rouge.ScoreMulti(references[i], p, stem, types)).ToList();
+        return types.Select(type => MeanRow(task, system, $"{type} F{(stem ? " (stemmed)" : "")}", scores.Select(s => s[type].FMeasure).ToList()));
+    }
+
+    /// <summary>100 × the mean of per-example values in [0, 1], with its bootstrap interval.</summary>
+    public static ScoreRow MeanRow(string task, string system, string metric, IReadOnlyList<double> perExample)
+    {
+        var interval = Bootstrap.Mean(perExample, BootstrapSamples);
+        return new ScoreRow(task, system, metric, 100 * (perExample.Count == 0 ? 0 : perExample.Average()), 100 * interval.Low, 100 * interval.High,
+            perExample.Count, ScoreRow.Measured);
+    }
+}

@@ -1,0 +1,138 @@
+using LlmNotebooks.Data;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tokens;
+using LlmNotebooks.Training;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Tasks;
+
+/// <summary>What went into one task's finetuning data.</summary>
+public sealed record TaskDataStats(string Task, int Train, int Validation, int Truncated, long TruncatedTokens, IReadOnlyDictionary<string, int> Dropped);
+
+/// <summary>
+/// Finetuning batches: each micro-batch comes from one source, drawn by the mixture's shares from a hash of
+/// (seed, step, micro-step), and its examples by index from the same hash, so the stream is reproducible and a
+/// resumed run sees the same batches. Task examples are formatted once, with response-only targets; a small share of
+/// pretraining windows (replay) keeps the model's general text ability. Every task holds out a slice of its
+/// training data (SQuAD by article, so no paragraph leaks) for the validation losses.
+/// </summary>
+public sealed class FinetuningBatches : IBatchSource
+{
+    const double HeldOut = 0.02;
+
+    readonly Mixture _mixture;
+    readonly long _seed;
+    readonly int _batchSize, _accumulation, _padToken;
+    readonly Dictionary<string, IReadOnlyList<FormattedExample>> _train = new();
+    readonly TokenStream? _pretrainTrain, _pretrainVal;
+    readonly BatchSampler? _replay;
+    readonly List<(Tensor, Tensor)> _validationTensors = [];
+
+    public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, int batchSize, int accumulation,
+        int validationBatches, long seed, int? maxExamplesPerTask = null, Action<string>? log = null)
+    {
+        (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
+        var validation = new Dictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>>();
+        var stats = new List<TaskDataStats>();
+        var samples = new List<(string, int[], int)>();
+        foreach (var (source, _) in mixture.Shares.Where(s => s.Source != Mixture.Pretrain))
+        {
+            var task = TaskFormats.FromDatasetName(source);
+            var (train, held, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize);
+            if (train.Count == 0) throw new InvalidDataException($"no {source} training examples fit the {formats.ContextLength}-token context");
+            _train[source] = train;
+            stats.Add(stat);
+            log?.Invoke($"{source}: {stat.Train:N0} training and {stat.Validation:N0} validation examples; {stat.Truncated:N0} cut to fit the context " +
+                $"({stat.TruncatedTokens:N0} tokens); dropped: {(stat.Dropped.Count == 0 ? "none" : string.Join(", ", stat.Dropped.Select(d => $"{d.Value} {d.Key}")))}");
+            var sets = held.Chunk(batchSize).Select(chunk => Tensors(chunk)).ToList();
+            _validationTensors.AddRange(sets);
+            validation[source] = sets;
+            samples.Add((source, held[0].Prompt, TaskFormats.MaxResponseTokens(task)));
+        }
+        if (mixture.ShareOf(Mixture.Pretrain) > 0)
+        {
+            if (pretrainTokens is null) throw new ArgumentException("the mixture replays pretraining text, but no pretraining tokens were given (use --mix without pretrain, or finetune from a pretraining run folder)");
+            _pretrainTrain = new TokenStream(pretrainTokens, ShardManifest.Train);
+            _pretrainVal = new TokenStream(pretrainTokens, ShardManifest.Val);
+            _replay = new BatchSampler(_pretrainTrain, batchSize, formats.ContextLength, seed);
+            var replayValidation = new BatchSampler(_pretrainVal, batchSize, formats.ContextLength, seed + 1);
+            var sets = Enumerable.Range(0, validationBatches).Select(i => replayValidation.Batch(i)).ToList();
+            _validationTensors.AddRange(sets);
+            validation[Mixture.Pretrain] = sets;
+        }
+        ValidationSets = validation;
+        Stats = stats;
+        SamplePrompts = samples;
+    }
+
+    public IReadOnlyList<TaskDataStats> Stats { get; }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>> ValidationSets { get; }
+
+    public IReadOnlyList<(string Label, int[] Prompt, int MaxTokens)>? SamplePrompts { get; }
+
+    /// <summary>The source of a micro-batch.</summary>
+    public string SourceOf(long step, int microStep) => _mixture.Pick(StableRandom.Uniform(_seed, step * _accumulation + microStep, -1));
+
+    public (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep)
+    {
+        long micro = step * _accumulation + microStep;
+        var source = SourceOf(step, microStep);
+        if (source == Mixture.Pretrain) return _replay!.Batch(micro);
+        var examples = _train[source];
+        var rows = Enumerable.Range(0, _batchSize)
+            .Select(row => examples[(int)(StableRandom.Hash(_seed, micro, row) % (ulong)examples.Count)]).ToList();
+        return Tensors(rows);
+    }
+
+    /// <summary>Examples (rows) drawn from each source in the first <paramref name="steps"/> steps.</summary>
+    public Dictionary<string, long> Seen(long steps)
+    {
+        var seen = _mixture.Shares.ToDictionary(s => s.Source, _ => 0L);
+        for (long step = 0; step < steps; step++)
+            for (int micro = 0; micro < _accumulation; micro++)
+                seen[SourceOf(step, micro)] += _batchSize;
+        return seen;
+    }
+
+    (Tensor, Tensor) Tensors(IReadOnlyList<FormattedExample> examples) => ResponseMask.Batch(examples.Select(ResponseMask.Row).ToList(), _padToken);
+
+    /// <summary>Formats a task's training split in parallel; holds out a slice for validation.</summary>
+    static (IReadOnlyList<FormattedExample> Train, IReadOnlyList<FormattedExample> Validation, TaskDataStats Stats) Load(
+        TaskKind task, TaskFormats formats, string dataFolder, long seed, int? maxExamples, int validationExamples)
+    {
+        var issues = new DataIssues();
+        // Held-out: SQuAD by article title (paragraphs of one article stay together), the others by example id.
+        IEnumerable<(string HoldOutKey, Func<TaskFormats, (FormattedExample? Example, string? Dropped)> Format)> items = task switch
+        {
+            TaskKind.Summarization => TaskData.Summaries(TaskSplit.Train, dataFolder, issues)
+                .Select(e => (e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Summarization(e, true, out var d), d)))),
+            TaskKind.QuestionAnswering => TaskData.Questions(TaskSplit.Train, dataFolder, issues)
+                .Select(e => (e.Title, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.QuestionAnswering(e, true, out var d), d)))),
+            _ => TaskData.Sentences(TaskSplit.Train, dataFolder, issues)
+                .Select(e => (e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Sentiment(e, true, out var d), d)))),
+        };
+        if (maxExamples is { } max) items = items.Take(max);
+        using var perThread = new ThreadLocal<TaskFormats>(() => new TaskFormats(formats.Tokenizer.Copy(), formats.ContextLength));
+        var formatted = items.AsParallel().AsOrdered()
+            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOut, Result: item.Format(perThread.Value!)))
+            .ToList();
+        var kept = formatted.Where(f => f.Result.Example is not null).ToList();
+        var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();
+        var validation = kept.Where(f => f.Held).Select(f => f.Result.Example!).Take(validationExamples).ToList();
+        if (validation.Count == 0 && train.Count > 1) { validation.Add(train[^1]); train.RemoveAt(train.Count - 1); }
+        var dropped = formatted.Where(f => f.Result.Dropped is not null).GroupBy(f => f.Result.Dropped!).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var (reason, count) in issues.CountsByReason) dropped[reason] = count;
+        var truncated = kept.Where(f => f.Result.Example!.TruncatedTokens > 0).ToList();
+        var stats = new TaskDataStats(TaskFormats.DatasetName(task), train.Count, validation.Count, truncated.Count,
+            truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped);
+        return (train, validation, stats);
+    }
+
+    public void Dispose()
+    {
+        foreach (var (x, y) in _validationTensors) { x.Dispose(); y.Dispose(); }
+        _pretrainTrain?.Dispose();
+        _pretrainVal?.Dispose();
+    }
+}

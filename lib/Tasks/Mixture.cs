@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace LlmNotebooks.Tasks;
+
+/// <summary>
+/// Shares of the finetuning data sources — the three tasks and a replay of pretraining text against forgetting —
+/// written <c>squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1</c> and normalised to sum to 1.
+/// </summary>
+public sealed record Mixture
+{
+    public const string Pretrain = "pretrain";
+    public static readonly IReadOnlyList<string> Sources = ["squad", "cnn_dailymail", "sst2", Pretrain];
+    public const string Default = "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1";
+
+    Mixture(IReadOnlyList<(string Source, double Share)> shares) => Shares = shares;
+
+    /// <summary>Sources with a positive share, in the canonical order, shares summing to 1.</summary>
+    public IReadOnlyList<(string Source, double Share)> Shares { get; }
+
+    public double ShareOf(string source) => Shares.FirstOrDefault(s => s.Source == source).Share;
+
+    public static Mixture Parse(string text)
+    {
+        var weights = new Dictionary<string, double>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double weight) || weight < 0)
+                throw new ArgumentException($"mixture entry '{part}' is not source=weight with a weight >= 0");
+            if (!Sources.Contains(kv[0])) throw new ArgumentException($"unknown mixture source '{kv[0]}'; sources are {string.Join(", ", Sources)}");
+            weights[kv[0]] = weight;
+        }
+        double total = weights.Values.Sum();
+        if (total <= 0) throw new ArgumentException($"mixture '{text}' gives no source a positive weight");
+        return new Mixture(Sources.Where(s => weights.GetValueOrDefault(s) > 0).Select(s => (s, weights[s] / total)).ToList());
+    }
+
+    /// <summary>The source whose share covers <paramref name="u"/> in [0, 1).</summary>
+    public string Pick(double u)
+    {
+        double cumulative = 0;
+        foreach (var (source, share) in Shares)
+        {
+            cumulative += share;
+            if (u < cumulative) return source;
+        }
+        return Shares[^1].Source;
+    }
+
+    public override string ToString() => string.Join(",", Shares.Select(s => $"{s.Source}={s.Share.ToString("0.###", CultureInfo.InvariantCulture)}"));
+}
