@@ -1,32 +1,50 @@
 using System.ComponentModel;
 using LlmNotebooks.Data;
 using LlmNotebooks.Platform;
+using LlmNotebooks.Reporting;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace LlmNotebooks.Cli;
 
-/// <summary>The main job: every phase of the pipeline in order, at a small default scale.</summary>
+/// <summary>The main job: every phase of the pipeline in order, resuming where a previous attempt stopped.</summary>
 public sealed class AllCommand(IAnsiConsole console) : Command<AllCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--data <DIR>")]
-        [Description("Data folder (default: $LLMNB_DATA, else data/, else ../shared/data).")]
-        public string? Data { get; init; }
-    }
+        [CommandOption("--preset <NAME>")]
+        [Description("demo (a few minutes, the default), smoke (seconds), cpu (about 2 hours on 2 cores), gpu (CUDA build).")]
+        [DefaultValue("demo")]
+        public string Preset { get; init; } = "demo";
 
-    static readonly string[] PhasesNotYetBuilt = ["prepare", "pretrain", "finetune", "evaluate", "report"];
+        [CommandOption("--data <DIR>")]
+        [Description("Data folder (default: $LLMNB_DATA, else data/, else ../shared/data); data/ is filled by download when empty.")]
+        public string? Data { get; init; }
+
+        [CommandOption("--out <DIR>")]
+        [Description("Pipeline folder (pretrain/, finetune/, eval/). Default: runs/<preset>.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--report <DIR>")]
+        [Description("Report folder. Default: reports/<pipeline folder name>.")]
+        public string? Report { get; init; }
+    }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var report = SystemReport.Collect(DataFolder.Resolve(settings.Data));
-        foreach (var line in report.Lines.Where(l => l.Section != "system" || l.Problem))
-            console.MarkupLine($"  {line.Name,-15} {(line.Problem ? "[red]" : "")}{Markup.Escape(line.Value)}{(line.Problem ? "[/]" : "")}");
-        if (!report.TorchWorks) return 1;
-        console.MarkupLine("[green]check: torch works[/]");
-        foreach (var phase in PhasesNotYetBuilt)
-            console.MarkupLine($"[yellow]{phase}: not built yet[/] (see the open issues)");
+        var preset = Pipeline.Preset(settings.Preset);
+        var folders = new PipelineFolders(Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Runs, preset.Name)));
+        var data = DataFolder.Resolve(settings.Data);
+        TorchRuntime.Initialize();
+        console.MarkupLine($"[bold]all --preset {preset.Name}[/]: {Markup.Escape(preset.Description)}");
+        console.MarkupLine($"data {Markup.Escape(data)}; runs in {Markup.Escape(folders.Root)}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var report = Pipeline.Run(preset, data, folders, Path.GetFullPath(settings.Report ?? folders.Report), new Pipeline.Hooks(
+            Log: message => console.MarkupLine(Markup.Escape(message)),
+            Train: (phase, train) => TrainingDisplay.Run(console, phase, train),
+            EvaluationProgress: (task, done, total) => { if (done == total || done % Math.Max(1, total / 5) < 16) console.MarkupLine($"evaluate {task}: {done}/{total}"); }),
+            cancellation);
+        console.MarkupLine($"[green]done[/] in {clock.Elapsed:hh\\:mm\\:ss}: {Markup.Escape(report.MarkdownPath)} and {Markup.Escape(report.HtmlPath)}");
         return 0;
     }
 }

@@ -29,7 +29,9 @@ public static class CommandLine
         config.SetApplicationName("dotnet run -c Release --");
         config.SetExceptionHandler((e, _) => ReportError(e, config.Settings.Console ?? AnsiConsole.Console));
         config.AddCommand<AllCommand>("all")
-            .WithDescription("The whole pipeline at a small default scale: check, prepare, pretrain, finetune, evaluate, report.");
+            .WithDescription("The whole pipeline, resumable: data, tokenizer and shards, pretrain, finetune, evaluate, report. Default: a few-minute demo.")
+            .WithExample("all")
+            .WithExample("all", "--preset", "cpu");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check this machine: OS, .NET, TorchSharp/libtorch, threads, CPU features, CUDA, data folder.");
         config.AddBranch("data", data =>
@@ -54,6 +56,9 @@ public static class CommandLine
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
             .WithExample("evaluate", "--model", "runs/cpu-finetune", "--task", "squad", "--limit", "200");
+        config.AddCommand<ReportCommand>("report")
+            .WithDescription("Build reports/<run>/report.md and a self-contained report.html from a pipeline run's artifacts.")
+            .WithExample("report", "--run", "runs/cpu");
         config.AddCommand<ScoreCommand>("score")
             .WithDescription("Compute BLEU, ROUGE, SQuAD EM/F1 or accuracy from JSONL predictions and references, with every intermediate figure.")
             .WithExample("score", "--metric", "rouge", "--predictions", "pred.jsonl", "--references", "refs.jsonl", "--stem");

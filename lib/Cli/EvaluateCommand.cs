@@ -13,7 +13,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--model <PATH>")]
-        [Description("model.pt or the folder holding it. Default: runs/cpu-finetune.")]
+        [Description("model.pt or the folder holding it. Default: runs/cpu/finetune.")]
         public string? Model { get; init; }
 
         [CommandOption("--task <NAME>")]
@@ -35,7 +35,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string? Data { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Where predictions and scores go. Default: <model folder>/eval.")]
+        [Description("Where predictions and scores go, one folder per task. Default: the pipeline's eval/ for a finetune/ model, else <model folder>/eval.")]
         public string? Out { get; init; }
 
         [CommandOption("--batch-size <N>")]
@@ -67,13 +67,15 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         Platform.TorchRuntime.Initialize();
-        var modelPath = Path.GetFullPath(settings.Model ?? Path.Combine(ProjectPaths.Runs, "cpu-finetune"));
+        var modelPath = Path.GetFullPath(settings.Model ?? new Reporting.PipelineFolders(Path.Combine(ProjectPaths.Runs, "cpu")).Finetune);
         var (model, tokenizer) = ModelFiles.Load(modelPath);
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
         var data = DataFolder.Resolve(settings.Data);
-        var outRoot = Path.GetFullPath(settings.Out ?? Path.Combine(Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(modelPath)!, "eval"));
+        var modelFolder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(modelPath)!;
+        var outRoot = Path.GetFullPath(settings.Out ?? (Path.GetFileName(modelFolder) == "finetune"
+            ? new Reporting.PipelineFolders(Path.GetDirectoryName(modelFolder)!).Eval : Path.Combine(modelFolder, "eval")));
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize,
             new Model.SamplingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed), !settings.NoStem);
         var all = new List<ScoreRow>();

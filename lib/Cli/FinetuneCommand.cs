@@ -12,7 +12,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--from <PATH>")]
-        [Description("The pretrained model: a pretraining run folder (its model.pt), a checkpoint folder or a model.pt. Default: runs/<preset>.")]
+        [Description("The pretrained model: a pretraining run folder (its model.pt), a checkpoint folder or a model.pt. Default: runs/<preset>/pretrain.")]
         public string? From { get; init; }
 
         [CommandOption("--preset <NAME>")]
@@ -29,7 +29,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         public string? Data { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Run folder. Default: runs/<preset>-finetune.")]
+        [Description("Run folder. Default: runs/<preset>/finetune.")]
         public string? Out { get; init; }
 
         [CommandOption("--resume")]
@@ -43,8 +43,9 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Runs, $"{settings.Preset}-finetune"));
-        var from = Path.GetFullPath(settings.From ?? Path.Combine(ProjectPaths.Runs, settings.Preset));
+        var pipeline = new Reporting.PipelineFolders(Path.Combine(ProjectPaths.Runs, settings.Preset));
+        var runFolder = Path.GetFullPath(settings.Out ?? pipeline.Finetune);
+        var from = Path.GetFullPath(settings.From ?? pipeline.Pretrain);
         var overrides = settings.Mix is null ? settings.Overrides : [.. settings.Overrides, $"mixture={settings.Mix}"];
         var config = Finetuning.Config(settings.Preset, overrides, runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();

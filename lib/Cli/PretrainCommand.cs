@@ -20,7 +20,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         public string? Data { get; init; }
 
         [CommandOption("--out <DIR>")]
-        [Description("Run folder (log, checkpoints, model.pt). Default: runs/<preset>.")]
+        [Description("Run folder (log, checkpoints, model.pt). Default: runs/<preset>/pretrain.")]
         public string? Out { get; init; }
 
         [CommandOption("--resume")]
@@ -34,7 +34,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var runFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Runs, settings.Preset));
+        var runFolder = Path.GetFullPath(settings.Out ?? new Reporting.PipelineFolders(Path.Combine(ProjectPaths.Runs, settings.Preset)).Pretrain);
         var config = Pretraining.Config(settings.Preset, settings.Overrides, runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();
         console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] ({config.Precision.ToString().ToLowerInvariant()}) for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");

@@ -13,8 +13,11 @@ public readonly record struct Interval(double Low, double Mid, double High)
 /// </summary>
 public static class Bootstrap
 {
+    public const int DefaultSamples = 1000;
+    public const double DefaultConfidence = 0.95;
+
     /// <param name="statistic">Computes the statistic from a resample given as example indices.</param>
-    public static Interval Resample(int count, Func<int[], double> statistic, int samples = 1000, double confidence = 0.95, int seed = 0)
+    public static Interval Resample(int count, Func<int[], double> statistic, int samples = DefaultSamples, double confidence = DefaultConfidence, int seed = 0)
     {
         if (count == 0) return new Interval(0, 0, 0);
         var random = new Random(seed);
@@ -31,7 +34,7 @@ public static class Bootstrap
     }
 
     /// <summary>The interval of the mean of per-example values.</summary>
-    public static Interval Mean(IReadOnlyList<double> values, int samples = 1000, double confidence = 0.95, int seed = 0) =>
+    public static Interval Mean(IReadOnlyList<double> values, int samples = DefaultSamples, double confidence = DefaultConfidence, int seed = 0) =>
         Resample(values.Count, indices => indices.Average(i => values[i]), samples, confidence, seed);
 
     /// <summary>numpy.percentile's linear interpolation on sorted values.</summary>

@@ -38,7 +38,7 @@ public sealed record EvaluationResult(string Task, string Split, IReadOnlyList<P
 /// </summary>
 public static class Evaluator
 {
-    public const string PredictionsFile = "predictions.jsonl";
+    public const string PredictionsFile = "predictions.jsonl", SummaryFile = "evaluation.json";
     public static readonly IReadOnlyList<string> Tasks = ["squad", "cnn_dailymail", "sst2"];
 
     sealed record Item(string Id, string Input, IReadOnlyList<string> References, FormattedExample? Prompt);
@@ -161,13 +161,31 @@ public static class Evaluator
         }
     }
 
+    /// <summary>How an evaluation ran: what the report quotes about it.</summary>
+    public sealed record Summary(
+        [property: JsonPropertyName("task")] string Task,
+        [property: JsonPropertyName("split")] string Split,
+        [property: JsonPropertyName("examples")] int Examples,
+        [property: JsonPropertyName("generated_tokens")] double GeneratedTokens,
+        [property: JsonPropertyName("seconds")] double Seconds,
+        [property: JsonPropertyName("generated_tokens_per_second")] double GeneratedTokensPerSecond,
+        [property: JsonPropertyName("truncated_inputs")] int TruncatedInputs,
+        [property: JsonPropertyName("bootstrap_resamples")] int BootstrapResamples,
+        [property: JsonPropertyName("confidence")] double Confidence);
+
     public static void Save(string folder, EvaluationResult result, IReadOnlyList<ScoreRow> scores)
     {
         Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, SummaryFile), JsonSerializer.Serialize(new Summary(result.Task, result.Split,
+            result.Predictions.Count, result.GeneratedTokens, result.Seconds, result.GeneratedTokensPerSecond,
+            result.Predictions.Count(p => p.TruncatedTokens > 0), Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence), new JsonSerializerOptions { WriteIndented = true }));
         AtomicFile.WriteAllText(Path.Combine(folder, PredictionsFile),
             string.Concat(result.Predictions.Select(p => JsonSerializer.Serialize(p) + "\n")));
         ScoreTable.Save(folder, scores);
     }
+
+    public static Summary ReadSummary(string folder) =>
+        JsonSerializer.Deserialize<Summary>(File.ReadAllText(Path.Combine(folder, SummaryFile))) ?? throw new InvalidDataException($"{folder}: empty {SummaryFile}");
 
     public static IReadOnlyList<PredictionRecord> ReadPredictions(string folder) =>
         File.ReadLines(Path.Combine(folder, PredictionsFile)).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<PredictionRecord>(l)!).ToList();

@@ -8,8 +8,6 @@ namespace LlmNotebooks.Evaluation;
 /// </summary>
 public static class TaskMetrics
 {
-    public const int BootstrapSamples = 1000;
-
     public static List<ScoreRow> Summaries(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem = true)
     {
         var rows = new List<ScoreRow> { BleuRow(task, system, predictions, references) };
@@ -33,7 +31,7 @@ public static class TaskMetrics
     {
         var segments = predictions.Select((p, i) => Bleu.Statistics(p, references[i])).ToList();
         var score = Bleu.FromStatistics(segments);
-        var interval = Bootstrap.Resample(segments.Count, indices => Bleu.FromStatistics(indices.Select(i => segments[i]).ToList()).Score, BootstrapSamples);
+        var interval = Bootstrap.Resample(segments.Count, indices => Bleu.FromStatistics(indices.Select(i => segments[i]).ToList()).Score);
         return new ScoreRow(task, system, "BLEU", score.Score, interval.Low, interval.High, segments.Count, ScoreRow.Measured);
     }
 
@@ -47,7 +45,7 @@ public static class TaskMetrics
     /// <summary>100 × the mean of per-example values in [0, 1], with its bootstrap interval.</summary>
     public static ScoreRow MeanRow(string task, string system, string metric, IReadOnlyList<double> perExample)
     {
-        var interval = Bootstrap.Mean(perExample, BootstrapSamples);
+        var interval = Bootstrap.Mean(perExample);
         return new ScoreRow(task, system, metric, 100 * (perExample.Count == 0 ? 0 : perExample.Average()), 100 * interval.Low, 100 * interval.High,
             perExample.Count, ScoreRow.Measured);
     }

@@ -33,7 +33,12 @@ public static class Pretraining
     public static (ShardManifest Manifest, TextTokenizer Tokenizer) PrepareData(TrainingConfig config, string dataFolder, string tokensFolder,
         Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var files = DataFolder.Corpus(config.Corpus, dataFolder);
+        // Datasets of the corpus that this data folder does not hold (a user's download has OpenWebText but not the
+        // course's WebText and C4 samples) are left out, saying so.
+        var available = DataFolder.Inventory(dataFolder).Where(d => d.Present).Select(d => d.Dataset.Name).ToHashSet();
+        var wanted = config.Corpus.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
+        foreach (var left in config.Corpus.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
+        var files = DataFolder.Corpus(wanted.Count > 0 ? wanted : config.Corpus, dataFolder);
         if (File.Exists(Path.Combine(tokensFolder, ShardManifest.FileName)))
         {
             var existing = ShardManifest.Load(tokensFolder);

@@ -73,6 +73,13 @@ public sealed record TrainingConfig
             BatchSize = 4, TokensPerStep = 4 * 256, MaxSteps = 30, LearningRate = 3e-3, MinLearningRate = 3e-4, WarmupSteps = 5,
             EvalInterval = 10, EvalBatches = 4, SampleInterval = 15, SampleTokens = 16, CheckpointInterval = 10, KeepCheckpoints = 2,
         },
+        // A few minutes on 2 CPU cores: the default of `all`, enough to see every phase work on real data.
+        ["demo"] = new()
+        {
+            Model = "tiny", Tokenizer = "bpe:4096", Corpus = ["openwebtext", "webtext", "c4"],
+            BatchSize = 16, TokensPerStep = 16 * 256, MaxSteps = 300, LearningRate = 2e-3, MinLearningRate = 2e-4, WarmupSteps = 50,
+            Precision = Precision.Bf16, EvalInterval = 100, EvalBatches = 20, SampleInterval = 150, CheckpointInterval = 100,
+        },
         // About an hour on 2 CPU cores: the tiny model (5.3M parameters) on our 8,192-token BPE, all web text plus
         // Wikipedia, bf16 where the CPU has it. A 512-token context leaves room for a news article's lead and its
         // summary when the same model is finetuned.
@@ -110,6 +117,11 @@ public sealed record TrainingConfig
         {
             BatchSize = 4, TokensPerStep = 4 * 256 * 2, MaxSteps = 20, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 4,
             MaxExamplesPerTask = 400, EvalInterval = 10, EvalBatches = 2, SampleInterval = 20, CheckpointInterval = 10, KeepCheckpoints = 2,
+        },
+        ["demo"] = new()
+        {
+            BatchSize = 8, TokensPerStep = 8 * 256 * 2, MaxSteps = 150, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 20,
+            Precision = Precision.Bf16, MaxExamplesPerTask = 4000, EvalInterval = 50, EvalBatches = 4, SampleInterval = 150, CheckpointInterval = 50,
         },
         // About an hour on 2 CPU cores, from the cpu pretraining run (context 512).
         ["cpu"] = new()

@@ -1,0 +1,127 @@
+using System.Text.RegularExpressions;
+using LlmNotebooks.Reporting;
+using LlmNotebooks.Tests.TestSupport;
+using Xunit;
+
+namespace LlmNotebooks.Tests.Reporting;
+
+/// <summary>One <c>all --preset smoke</c> run on the real data, shared by the report tests.</summary>
+public sealed class SmokePipeline : IDisposable
+{
+    public string? Missing { get; } = TestEnvironment.MissingData("openwebtext", "squad", "cnn_dailymail", "sst2");
+    public DirectoryInfo Temp { get; } = TestEnvironment.TempFolder();
+    public PipelineFolders Folders => new(Path.Combine(Temp.FullName, "smoke"));
+    public string ReportFolder => Path.Combine(Temp.FullName, "report");
+    public TestEnvironment.CliResult? Result { get; }
+
+    public SmokePipeline()
+    {
+        if (Missing is null)
+            Result = TestEnvironment.RunCli("all", "--preset", "smoke", "--data", TestEnvironment.DataFolder, "--out", Folders.Root, "--report", ReportFolder);
+    }
+
+    public void Dispose() => Temp.Delete(recursive: true);
+}
+
+[Collection(LlmNotebooks.Tests.Training.TrainerCollection.Name)]
+public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
+{
+    static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    string Markdown => File.ReadAllText(Path.Combine(pipeline.ReportFolder, "report.md"));
+
+    void RequireRun()
+    {
+        Skip.If(pipeline.Missing is not null, pipeline.Missing);
+        Assert.True(pipeline.Result!.ExitCode == 0, pipeline.Result.ToString());
+    }
+
+    [SkippableFact]
+    public void The_main_command_runs_every_phase_into_its_folder()
+    {
+        RequireRun();
+        foreach (var file in new[] { "pretrain/model.pt", "finetune/model.pt", $"finetune/{LlmNotebooks.Tasks.Finetuning.DataStatsFile}",
+                     "eval/squad/scores.csv", "eval/cnn_dailymail/predictions.jsonl", "eval/sst2/evaluation.json" })
+            Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, file)), $"missing {file}\n{pipeline.Result}");
+        Assert.Contains("done in", pipeline.Result!.Output);
+    }
+
+    [SkippableFact]
+    public void Every_figure_of_the_report_is_a_png_it_links_to()
+    {
+        RequireRun();
+        var links = Regex.Matches(Markdown, @"!\[[^\]]*\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.True(links.Count >= 8, $"expected loss, learning-rate, throughput, score and attention figures; found {links.Count}");
+        foreach (var link in links)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(pipeline.ReportFolder, link));
+            Assert.True(bytes.Length > 2000 && bytes.AsSpan(0, 8).SequenceEqual(PngSignature), $"{link} is not a PNG image");
+        }
+        var html = File.ReadAllText(Path.Combine(pipeline.ReportFolder, "report.html"));
+        Assert.Equal(links.Count, Regex.Matches(html, "<div class=\"figure\">").Count);
+        Assert.DoesNotContain("<script src=\"http", html);   // works offline: plotly.js is inlined
+    }
+
+    /// <summary>
+    /// Rebuilds the report in-process to get the numbers it recorded, then finds every number in report.md outside
+    /// headings, code, the references and free text copied from the data (inputs, predictions, references, samples).
+    /// Each must be one the builder read from a file of the run.
+    /// </summary>
+    [SkippableFact]
+    public void Every_number_in_the_report_was_read_from_the_run()
+    {
+        RequireRun();
+        var again = Path.Combine(pipeline.Temp.FullName, "report-again");
+        var result = ReportBuilder.Build(pipeline.Folders, again);
+        Assert.Equal(Markdown, File.ReadAllText(result.MarkdownPath));   // the same run gives the same report
+        var recorded = result.Numbers.Select(n => n.Text).ToHashSet();
+        foreach (var source in result.Numbers.Select(n => n.Source).Distinct())
+            Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, source)), $"source {source} is not a file of the run");
+
+        var unexplained = new List<string>();
+        foreach (var line in CheckedText(Markdown))
+            foreach (Match number in Regex.Matches(line, @"(?<![\w.\-/])\d[\d,]*(\.\d+)?(?!\w)"))
+            {
+                var text = number.Value.TrimEnd(',');
+                if (!recorded.Contains(text)) unexplained.Add($"{text} in: {line}");
+            }
+        Assert.True(unexplained.Count == 0, "numbers not read from the run:\n" + string.Join("\n", unexplained));
+        Assert.True(recorded.Count > 50, $"the report should quote the run extensively ({recorded.Count} numbers)");
+    }
+
+    /// <summary>The lines of report.md whose numbers the builder is responsible for.</summary>
+    static IEnumerable<string> CheckedText(string markdown)
+    {
+        string[] freeTextColumns = ["input", "prediction", "reference", "prompt → continuation", "source"];
+        string[] methodFormulas = ["1/√(2·layers)", "6N + 12·L·C·T", "multiple of 64"];
+        List<int> skipColumns = [];
+        foreach (var raw in markdown.Split('\n'))
+        {
+            var line = Regex.Replace(raw, "`[^`]*`", "");
+            if (line.StartsWith("## References") || line.StartsWith("## Where the numbers come from")) yield break;
+            if (line.StartsWith('#') || line.StartsWith("![")) continue;
+            foreach (var formula in methodFormulas) line = line.Replace(formula, "");
+            if (!line.StartsWith('|')) { skipColumns = []; yield return line; continue; }
+            var cells = Regex.Split(line.Trim().Trim('|'), @"(?<!\\)\|").Select(c => c.Trim()).ToList();
+            if (skipColumns.Count == 0 && !line.StartsWith("|---"))
+            {
+                skipColumns = cells.Select((c, i) => (c, i)).Where(x => freeTextColumns.Contains(x.c)).Select(x => x.i).ToList();
+                skipColumns.Add(-1);   // marks the header as read
+            }
+            yield return string.Join(" | ", cells.Where((_, i) => !skipColumns.Contains(i)));
+        }
+    }
+
+    [Fact]
+    public void A_report_without_a_run_names_the_missing_file()
+    {
+        var empty = TestEnvironment.TempFolder();
+        try
+        {
+            var error = Assert.Throws<FileNotFoundException>(() => ReportBuilder.Build(new PipelineFolders(empty.FullName), Path.Combine(empty.FullName, "report")));
+            Assert.Contains(Path.Combine(empty.FullName, "pretrain"), error.Message);
+            Assert.Contains("run.json", error.Message);
+        }
+        finally { empty.Delete(recursive: true); }
+    }
+}

@@ -1,0 +1,129 @@
+using LlmNotebooks.Data;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Tests.TestSupport;
+using LlmNotebooks.Tokenization;
+using LlmNotebooks.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Tests.Tasks;
+
+[Collection(LlmNotebooks.Tests.Training.TrainerCollection.Name)]
+public class FinetuningTests
+{
+    static readonly TextTokenizer Gpt2 = TextTokenizer.Gpt2();
+
+    static string DataRoot => TestEnvironment.RequireData("squad/train-v1.1.json").Replace("/squad/train-v1.1.json", "");
+
+    [SkippableFact]
+    public void Only_response_tokens_count_in_the_loss()
+    {
+        var formats = new TaskFormats(Gpt2, 512);
+        var question = TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).First();
+        var example = formats.QuestionAnswering(question, withResponse: true, out _)!;
+
+        var (inputs, targets) = ResponseMask.Row(example);
+
+        int counted = targets.Count(t => t != Gpt.IgnoreIndex);
+        Assert.Equal(example.Response.Length, counted);
+        Assert.All(targets.Take(example.Prompt.Length - 1), t => Assert.Equal(Gpt.IgnoreIndex, t));
+        Assert.Equal(Gpt2.Special(SpecialTokens.Response), inputs[example.Prompt.Length - 1]);   // predicts the first answer token
+        Assert.Equal(question.Answers[0].Text + SpecialTokens.EndOfText, Gpt2.Decode(targets.Where(t => t != Gpt.IgnoreIndex).Select(t => (int)t)));
+        var sequence = example.Prompt.Concat(example.Response).Select(t => (long)t).ToArray();
+        Assert.Equal(sequence[..^1], inputs);
+        Assert.Equal(sequence[example.Prompt.Length..], targets[(example.Prompt.Length - 1)..]);   // each counted target is the next token
+    }
+
+    [Fact]
+    public void Padding_is_ignored_and_rows_keep_their_own_tokens()
+    {
+        var a = new FormattedExample(TaskKind.Sentiment, "a", [1, 2, 3], [4, 5], 0);
+        var b = new FormattedExample(TaskKind.Sentiment, "b", [1, 2], [6], 0);
+        var (inputs, targets) = ResponseMask.Batch([ResponseMask.Row(a), ResponseMask.Row(b)], padToken: 99);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 1, 2, 99, 99 }, inputs.data<long>().ToArray());
+        Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, targets.data<long>().ToArray());
+    }
+
+    [SkippableFact]
+    public void Squad_truncation_keeps_the_answer_span_or_drops_the_example()
+    {
+        var formats = new TaskFormats(Gpt2, 96);
+        var questions = TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).Take(300).ToList();
+        int truncated = 0, dropped = 0;
+        foreach (var question in questions)
+        {
+            var example = formats.QuestionAnswering(question, withResponse: true, out var reason);
+            if (example is null) { dropped++; Assert.NotNull(reason); continue; }
+            Assert.True(example.Length <= 96);
+            Assert.Contains(question.Answers[0].Text.Trim(), Gpt2.Decode(example.Prompt));
+            if (example.TruncatedTokens > 0) truncated++;
+        }
+        Assert.True(truncated > 200, $"a 96-token context must cut most passages ({truncated})");
+        Assert.True(dropped < 30, $"few answers are too long for it ({dropped})");
+    }
+
+    [SkippableFact]
+    public void Articles_keep_their_lead_and_report_what_was_cut()
+    {
+        var formats = new TaskFormats(Gpt2, 512);
+        var article = TaskData.Summaries(TaskSplit.Validation, DataRoot, new DataIssues()).First();
+        var example = formats.Summarization(article, withResponse: false, out _)!;
+        int articleTokens = Gpt2.Encode(article.Article).Length;
+        Assert.True(articleTokens > 512);
+        Assert.Equal(512 - TaskFormats.MaxSummaryTokens, example.Prompt.Length);
+        int fixedTokens = 3 + Gpt2.Encode(TaskFormats.SummarizationInstruction).Length;   // task, input and response markers + instruction
+        Assert.Equal(articleTokens - (example.Prompt.Length - fixedTokens), example.TruncatedTokens);
+        Assert.StartsWith("<|task|>Summarize the news article.<|input|>(CNN)Share, and your gift", Gpt2.Decode(example.Prompt));
+    }
+
+    [Fact]
+    public void The_mixture_sampler_draws_sources_in_the_requested_proportions()
+    {
+        var mixture = Mixture.Parse("squad=4,cnn_dailymail=4,sst2=1,pretrain=1");
+        Assert.Equal("squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1", mixture.ToString());
+        var counts = new Dictionary<string, int>();
+        for (int i = 0; i < 20000; i++)
+        {
+            var source = mixture.Pick(StableRandom.Uniform(7, i, -1));
+            counts[source] = counts.GetValueOrDefault(source) + 1;
+        }
+        foreach (var (source, share) in mixture.Shares) Assert.InRange(counts[source] / 20000.0, share - 0.015, share + 0.015);
+        Assert.Contains("unknown mixture source 'wiki'", Assert.Throws<ArgumentException>(() => Mixture.Parse("wiki=1")).Message);
+        Assert.Contains("no source a positive weight", Assert.Throws<ArgumentException>(() => Mixture.Parse("squad=0")).Message);
+    }
+
+    [SkippableFact]
+    public void A_short_finetune_lowers_every_tasks_validation_loss_and_logs_the_mixture_seen()
+    {
+        var root = TestEnvironment.TempFolder().FullName;
+        var pretrained = Path.Combine(root, "pretrain");
+        Pretraining.Run(TrainingConfig.Preset("smoke"), DataRoot, pretrained, resume: false);
+        var config = TrainingConfig.FinetunePreset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3"]);
+        var runFolder = Path.Combine(root, "finetune");
+
+        var (model, tokenizer) = ModelFiles.Load(pretrained);
+        var formats = new TaskFormats(tokenizer, model.Config.ContextLength);
+        Dictionary<string, double> before;
+        using (var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse(config.Mixture), Finetuning.PretrainingTokens(pretrained),
+                   config.BatchSize, 2, config.EvalBatches, config.Seed, config.MaxExamplesPerTask))
+            before = data.ValidationSets.ToDictionary(s => s.Key, s => s.Value.Average(b =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                return (double)model.Forward(b.Inputs, b.Targets).Loss.item<float>();
+            }));
+        model.Dispose();
+
+        var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
+
+        var after = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.EvalKind).Validation!;
+        foreach (var task in new[] { "squad", "cnn_dailymail", "sst2" })
+            Assert.True(after[task] < before[task], $"{task}: validation loss {before[task]:F3} -> {after[task]:F3}");
+        var seen = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Mixture!;
+        Assert.Equal(60 * 2 * config.BatchSize, seen.Values.Sum());
+        Assert.True(File.Exists(Path.Combine(runFolder, Finetuning.DataStatsFile)));
+        Assert.Equal(StopReason.Completed, result.Reason);
+    }
+}
