@@ -18,6 +18,11 @@ public sealed record NotebookSession(string DataFolder, TorchRuntime.TorchStatus
         var torch = TorchRuntime.Initialize();
         Formatter.Register<GenericChart>((chart, writer) => writer.Write(ChartHtml.ForNotebook(chart)), HtmlFormatter.MimeType);
         Formatter.Register<Reporting.Figure>((figure, writer) => writer.Write(ChartHtml.ForNotebook(PlotlyCharts.Render(figure))), HtmlFormatter.MimeType);
+        // A list of figures (one per task, say) shows as the charts one below the other, not as a tree of objects.
+        Formatter.Register<IEnumerable<Reporting.Figure>>((figures, writer) =>
+        {
+            foreach (var figure in figures) writer.Write(ChartHtml.ForNotebook(PlotlyCharts.Render(figure)));
+        }, HtmlFormatter.MimeType);
         return new NotebookSession(Data.DataFolder.Resolve(string.IsNullOrWhiteSpace(dataFolder) ? null : dataFolder), torch);
     }
 

@@ -29,7 +29,11 @@ public static class Pipeline
         : throw new ArgumentException($"unknown pipeline preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 
     public sealed record Hooks(Action<string> Log, Func<string, Func<Action<string>, Action<TrainerProgress>, TrainingResult>, TrainingResult> Train,
-        Action<string, int, int>? EvaluationProgress = null);
+        Action<string, int, int>? EvaluationProgress = null)
+    {
+        /// <summary>Log lines only, no progress display (notebooks).</summary>
+        public static Hooks Lines(Action<string> log) => new(log, (_, train) => train(log, _ => { }));
+    }
 
     public static ReportResult Run(PipelinePreset preset, string dataFolder, PipelineFolders folders, string reportFolder, Hooks hooks, CancellationToken cancellation = default)
     {

@@ -316,38 +316,26 @@ public sealed class ReportBuilder
                $"{N(summary.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s.\n\n" + Table(["system", "metric", "score", $"{confidence}% interval", "source"],
                 rows.Select(r => new[] { r.System, r.Metric, N(r.Value, "F2", source),
                     r.Low is null ? "" : $"[{N(r.Low.Value, "F2", source)}, {N(r.High!.Value, "F2", source)}]", r.Source })));
-            var measured = rows.Where(r => !r.IsPublished).ToList();
-            var metrics = measured.Select(r => r.Metric).Distinct().ToList();
-            var systems = rows.Select(r => r.System).Distinct().ToList();
-            Fig(new BarFigure($"{task}: our model and the baselines", "score (%)", metrics,
-                systems.Select(system =>
-                {
-                    var byMetric = metrics.Select(m => rows.FirstOrDefault(r => r.System == system && r.Metric == m)).ToList();
-                    return new BarGroup(system, byMetric.Select(r => r?.Value ?? 0).ToList(),
-                        byMetric.Select(r => r?.Low ?? r?.Value ?? 0).ToList(), byMetric.Select(r => r?.High ?? r?.Value ?? 0).ToList());
-                }).ToList()));
+            Fig(EvaluationFigures.Scores(task, rows));
+            Fig(EvaluationFigures.ByInputLength(task, Evaluator.ReadPredictions(folder)));
             Examples(task, folder);
         }
     }
 
     void Examples(string task, string folder)
     {
-        var predictions = Evaluator.ReadPredictions(folder);
         var source = $"eval/{task}/{Evaluator.PredictionsFile}";
-        var (metric, score) = task switch
-        {
-            "cnn_dailymail" => ("ROUGE-1 F", (Func<PredictionRecord, double>)(p => Rouge.ScoreMulti(p.References, p.Prediction, true, ["rouge1"])["rouge1"].FMeasure)),
-            "squad" => ("F1", p => SquadMetrics.Best(SquadMetrics.F1, p.Prediction, p.References)),
-            _ => ("correct", p => p.References.Contains(p.Prediction) ? 1.0 : 0.0),
-        };
-        var scored = predictions.Select(p => (Prediction: p, Score: score(p))).OrderByDescending(p => p.Score).ThenBy(p => p.Prediction.Id, StringComparer.Ordinal).ToList();
-        int count = task == "cnn_dailymail" ? 2 : 3;
+        var metric = ExampleScores.Metric(task);
         int inputLength = task == "sst2" ? 200 : 300;
         Md($"Best and worst examples by {metric}:\n\n" + Table(["", metric, "input", "prediction", "reference"],
-            scored.Take(count).Select(p => ("best", p)).Concat(scored.TakeLast(count).Select(p => ("worst", p)))
-                .Select(x => new[] { x.Item1, N(100 * x.p.Score, "F0", source), Short(task == "squad" ? x.p.Prediction.Input[(x.p.Prediction.Input.LastIndexOf("Question:", StringComparison.Ordinal) is var q && q >= 0 ? q : 0)..] : x.p.Prediction.Input, inputLength),
-                    Short(x.p.Prediction.Prediction, 300), Short(x.p.Prediction.References[0], 300) })));
+            ExampleScores.BestAndWorst(task, Evaluator.ReadPredictions(folder), task == "cnn_dailymail" ? 2 : 3)
+                .Select(x => new[] { x.Label, N(100 * x.Example.Score, "F0", source), Short(QuestionPart(x.Example.Prediction.Input), inputLength),
+                    Short(x.Example.Prediction.Prediction, 300), Short(x.Example.Prediction.References[0], 300) })));
     }
+
+    /// <summary>For SQuAD inputs, the question (the passage is too long for a table); other inputs unchanged.</summary>
+    static string QuestionPart(string input) =>
+        input.LastIndexOf("Question:", StringComparison.Ordinal) is var q and >= 0 ? input[q..] : input;
 
     void AttentionMaps()
     {

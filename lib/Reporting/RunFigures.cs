@@ -1,3 +1,5 @@
+using System.Text.Json;
+using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
 
 namespace LlmNotebooks.Reporting;
@@ -27,6 +29,21 @@ public static class RunFigures
     public static LineFigure Throughput(string runFolder) => Single(runFolder, "Training throughput", "tokens per second", r => r.TokensPerSecond, smooth: true);
 
     public static LineFigure GradientNorm(string runFolder) => Single(runFolder, "Gradient norm (before clipping)", "L2 norm", r => r.GradNorm, smooth: true);
+
+    /// <summary>A finetuning run's mixture: the shares requested and the shares of examples actually drawn.</summary>
+    public static BarFigure Mixture(string finetuneFolder)
+    {
+        var requested = Tasks.Mixture.Parse(JsonDocument.Parse(File.ReadAllText(Path.Combine(finetuneFolder, Finetuning.DataStatsFile)))
+            .RootElement.GetProperty("mixture").GetString()!);
+        var seen = MetricsLog.Read(finetuneFolder).LastOrDefault(r => r.Kind == MetricsRecord.TrainKind)?.Mixture ?? [];
+        double total = Math.Max(1, seen.Values.Sum());
+        var sources = requested.Shares.Select(s => s.Source).ToList();
+        return new BarFigure("Finetuning mixture", "share of examples", sources,
+        [
+            new BarGroup("requested", requested.Shares.Select(s => s.Share).ToList()),
+            new BarGroup("seen", sources.Select(s => seen.GetValueOrDefault(s) / total).ToList()),
+        ]);
+    }
 
     static LineFigure Single(string runFolder, string title, string axis, Func<MetricsRecord, double?> value, bool smooth = false)
     {
