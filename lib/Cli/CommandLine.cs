@@ -51,11 +51,11 @@ public static class CommandLine
             .WithExample("pretrain", "--preset", "cpu", "--resume");
         config.AddCommand<FinetuneCommand>("finetune")
             .WithDescription("Finetune one pretrained model on CNN/DailyMail, SQuAD and SST-2 at once (with pretraining replay).")
-            .WithExample("finetune", "--from", "runs/smoke", "--preset", "smoke")
+            .WithExample("finetune", "--from", "runs/smoke/pretrain", "--preset", "smoke")
             .WithExample("finetune", "--preset", "cpu", "--mix", "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1");
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
-            .WithExample("evaluate", "--model", "runs/cpu-finetune", "--task", "squad", "--limit", "200");
+            .WithExample("evaluate", "--model", "runs/cpu/finetune", "--task", "squad", "--limit", "200");
         config.AddCommand<ReportCommand>("report")
             .WithDescription("Build reports/<run>/report.md and a self-contained report.html from a pipeline run's artifacts.")
             .WithExample("report", "--run", "runs/cpu");

@@ -46,6 +46,20 @@ public class FinetuningTests
         Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, targets.data<long>().ToArray());
     }
 
+    [Fact]
+    public void The_notebook_view_of_an_example_colours_exactly_the_counted_tokens()
+    {
+        int[] prompt = [Gpt2.Special(SpecialTokens.Task), .. Gpt2.Encode("Is the sentiment positive or negative?"), Gpt2.Special(SpecialTokens.Input),
+            .. Gpt2.Encode("A fine film."), Gpt2.Special(SpecialTokens.Response)];
+        int[] response = [.. Gpt2.Encode("positive"), Gpt2.EndOfText];
+        var html = LlmNotebooks.Notebooks.TokenHtml.MaskedExample(new FormattedExample(TaskKind.Sentiment, "x", prompt, response, 0), Gpt2, headTokens: 4, tailTokens: 2);
+
+        Assert.Equal(response.Length, System.Text.RegularExpressions.Regex.Matches(html, "background:#c8f7c5").Count);
+        Assert.Equal(4 + 2, System.Text.RegularExpressions.Regex.Matches(html, "background:#eee").Count);
+        Assert.Contains($"… {prompt.Length - 6} prompt tokens …", html);
+        Assert.Contains("&lt;|endoftext|&gt;", html);
+    }
+
     [SkippableFact]
     public void Squad_truncation_keeps_the_answer_span_or_drops_the_example()
     {
