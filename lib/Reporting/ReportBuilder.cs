@@ -218,7 +218,7 @@ public sealed class ReportBuilder
         }
         Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cpu.GetProperty("LogicalCores").GetInt32(), "N0", source)} logical cores, " +
            $"{N(run.GetProperty("threads").GetInt32(), "N0", source)} torch threads, {run.GetProperty("device").GetString()} build; " +
-           $"measured fp32 matmul ceiling {N(run.GetProperty("matmul_ceiling_gflops").GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU).");
+           $"measured {CeilingPrecision(run)} matmul ceiling {N(run.GetProperty("matmul_ceiling_gflops").GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU).");
     }
 
     IEnumerable<string[]> PhaseSettings(TrainingConfig c, string source) =>
@@ -246,8 +246,8 @@ public sealed class ReportBuilder
                               $"{N(evals[^1].Validation!.Values.Average(), "F3", source)} at step {N(evals[^1].Step, "N0", source)}, " +
                               $"best {N(evals.Min(e => e.Validation!.Values.Average()), "F3", source)}. " : "") +
            $"Median throughput {N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s, " +
-           $"median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured fp32 ceiling " +
-           $"({train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.");
+           $"median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling " +
+           $"(training in {train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.");
         Fig(RunFigures.Loss(_run.Pretrain, "Pretraining loss"));
         Fig(RunFigures.LearningRate(_run.Pretrain));
         Fig(RunFigures.Throughput(_run.Pretrain));
@@ -260,6 +260,10 @@ public sealed class ReportBuilder
             samples.Where(s => s.Step == firstStep || s.Step == lastStep)
                 .Select(s => new[] { N(s.Step, "N0", sampleSource), $"**{s.Prompt}**{Short(s.Completion, 240)}" })));
     }
+
+    /// <summary>Runs before the ceiling was measured in the compute precision measured it in fp32.</summary>
+    static string CeilingPrecision(JsonElement run) =>
+        run.TryGetProperty("matmul_ceiling_precision", out var precision) ? precision.GetString()! : "fp32";
 
     static double Median(IEnumerable<double> values)
     {

@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace LlmNotebooks.Training;
 
 /// <summary>Number format of the forward and backward passes.</summary>
@@ -10,4 +12,10 @@ public enum Precision
     /// optimizer keeps fp32 master weights and state and accumulates gradients in fp32.
     /// </summary>
     Bf16,
+}
+
+public static class PrecisionExtensions
+{
+    /// <summary>The type the forward and backward matmuls run in.</summary>
+    public static ScalarType ComputeType(this Precision precision) => precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 }

@@ -72,8 +72,9 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             log.TruncateAfter(step);
             Log?.Invoke($"resumed from {latest} at step {step}");
         }
-        // MFU's denominator, measured here: the best of three short trials, so a brief disturbance does not lower it.
-        double ceiling = Enumerable.Range(0, 3).Max(_ => MatmulCeiling.Measure(n: 1024, seconds: 0.3));
+        // MFU's denominator, measured here in the run's compute precision: the best of three short trials, so a brief
+        // disturbance does not lower it.
+        double ceiling = Enumerable.Range(0, 3).Max(_ => MatmulCeiling.Measure(n: 1024, dtype: config.Precision.ComputeType(), seconds: 0.3));
         WriteRunFile(model, ceiling);
         var schedule = config.Schedule;
         long tokensPerStep = (long)config.BatchSize * model.Config.ContextLength * accumulation;
@@ -201,6 +202,7 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             cpu = CpuInfo.Detect(),
             threads = torch.get_num_threads(),
             matmul_ceiling_gflops = ceiling,
+            matmul_ceiling_precision = config.Precision.ToString().ToLowerInvariant(),
             device = TorchRuntime.BuildDevice,
         };
         AtomicFile.WriteAllText(Path.Combine(runFolder, RunFile), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));

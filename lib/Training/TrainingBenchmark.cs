@@ -11,12 +11,12 @@ public sealed record ThroughputResult(string Preset, Precision Precision, int Ba
 
 /// <summary>
 /// Training and generation throughput on random tokens: training is forward + backward + AdamW through the same
-/// <see cref="TrainingStep"/> the trainer uses; MFU is model FLOPs per second over the fp32 matmul ceiling measured
-/// here; generation is greedy decoding of one sequence with and without the KV cache.
+/// <see cref="TrainingStep"/> the trainer uses; MFU is model FLOPs per second over the matmul ceiling measured
+/// here in the same precision; generation is greedy decoding of one sequence with and without the KV cache.
 /// </summary>
 public static class TrainingBenchmark
 {
-    public static ThroughputResult Measure(string preset, GptConfig config, int batchSize, Precision precision, double fp32Ceiling,
+    public static ThroughputResult Measure(string preset, GptConfig config, int batchSize, Precision precision, double ceiling,
         int trainingSteps, int generatedTokens = 64)
     {
         using var model = new Gpt(config, seed: 1);
@@ -27,7 +27,7 @@ public static class TrainingBenchmark
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < trainingSteps; i++) step.Step([(inputs, targets)], 1e-4);
         double tokensPerSecond = trainingSteps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
-        double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (fp32Ceiling * 1e9);
+        double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9);
 
         int[] prompt = Enumerable.Range(1, 16).ToArray();
         double Generate(bool cache)
