@@ -218,7 +218,9 @@ public sealed class ReportBuilder
         }
         Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cpu.GetProperty("LogicalCores").GetInt32(), "N0", source)} logical cores, " +
            $"{N(run.GetProperty("threads").GetInt32(), "N0", source)} torch threads, {run.GetProperty("device").GetString()} build; " +
-           $"measured {CeilingPrecision(run)} matmul ceiling {N(run.GetProperty("matmul_ceiling_gflops").GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU).");
+           (run.TryGetProperty("matmul_ceiling_gflops", out var ceiling)
+               ? $"measured {CeilingPrecision(run)} matmul ceiling {N(ceiling.GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU)."
+               : "this run's run.json predates the recording of the matmul ceiling that its MFU is relative to."));
     }
 
     IEnumerable<string[]> PhaseSettings(TrainingConfig c, string source) =>
