@@ -248,7 +248,9 @@ public sealed class ReportBuilder
                               $"{N(evals[^1].Validation!.Values.Average(), "F3", source)} at step {N(evals[^1].Step, "N0", source)}, " +
                               $"best {N(evals.Min(e => e.Validation!.Values.Average()), "F3", source)}. " : "") +
            $"Median throughput {N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s, " +
-           $"median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling " +
+           (run.TryGetProperty("matmul_ceiling_gflops", out _)
+               ? $"median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling "
+               : "") +
            $"(training in {train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.");
         Fig(RunFigures.Loss(_run.Pretrain, "Pretraining loss"));
         Fig(RunFigures.LearningRate(_run.Pretrain));
