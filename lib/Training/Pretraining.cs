@@ -39,6 +39,7 @@ public static class Pretraining
         var wanted = config.Corpus.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
         foreach (var left in config.Corpus.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
         var files = DataFolder.Corpus(wanted.Count > 0 ? wanted : config.Corpus, dataFolder);
+        var tokenizerFolder = Path.Combine(tokensFolder, "tokenizer");
         if (File.Exists(Path.Combine(tokensFolder, ShardManifest.FileName)))
         {
             var existing = ShardManifest.Load(tokensFolder);
@@ -46,11 +47,12 @@ public static class Pretraining
             if (sameFiles)
             {
                 log?.Invoke($"tokens: {tokensFolder} ({existing.Tokens:N0} tokens, prepared earlier)");
-                return (existing, TextTokenizer.Load(existing.Tokenizer));
+                // Read a learned tokenizer from the tokens folder, not the manifest's absolute path: a moved run keeps working.
+                return (existing, Directory.Exists(tokenizerFolder) ? TextTokenizer.Load(tokenizerFolder) : TextTokenizer.Load(existing.Tokenizer));
             }
             log?.Invoke($"tokens: the corpus files changed since {tokensFolder} was prepared; preparing again");
         }
-        var tokenizer = TokenizerSpec.Resolve(config.Tokenizer, Path.Combine(tokensFolder, "tokenizer"),
+        var tokenizer = TokenizerSpec.Resolve(config.Tokenizer, tokenizerFolder,
             () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
             (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
         var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
