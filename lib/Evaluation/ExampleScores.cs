@@ -5,7 +5,7 @@ public sealed record ScoredPrediction(PredictionRecord Prediction, double Score)
 
 /// <summary>
 /// Per-example scores, one headline metric per task (as a fraction): ROUGE-1 F (stemmed) for summaries, SQuAD F1
-/// (best reference) for answers, correctness for labels.
+/// (best reference) for answers, accuracy (1 if right, else 0) for labels.
 /// </summary>
 public static class ExampleScores
 {
@@ -13,7 +13,7 @@ public static class ExampleScores
     {
         "cnn_dailymail" => "ROUGE-1 F",
         "squad" => "F1",
-        _ => "correct",
+        _ => "accuracy",
     };
 
     public static double Score(string task, PredictionRecord p) => task switch
