@@ -78,14 +78,24 @@ public sealed class TrainingStep : IDisposable
         if (!double.IsFinite(loss) || !double.IsFinite(norm))
         {
             // Leave the weights as they were: the caller stops the run at the last good checkpoint.
-            Optimizer.zero_grad();
+            ClearGradients();
             throw new NonFiniteLossException(loss, norm);
         }
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = learningRate;
         using (NewDisposeScope()) Optimizer.step();
-        Optimizer.zero_grad();
+        ClearGradients();
         if (_compute is not null) CopyWeightsToCompute();
         return new StepResult(loss, norm);
+    }
+
+    /// <summary>
+    /// TorchSharp's zero_grad leaves the wrapper of every gradient it touches undisposed: one leaked tensor per
+    /// parameter per step, which keeps memory growing until the garbage collector finalises them. A scope frees them.
+    /// </summary>
+    void ClearGradients()
+    {
+        using var scope = NewDisposeScope();
+        Optimizer.zero_grad();
     }
 
     /// <summary>Adds the bf16 gradients to the fp32 master gradients (accumulating in fp32) and clears them.</summary>

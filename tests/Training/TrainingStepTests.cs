@@ -41,6 +41,25 @@ public class TrainingStepTests
             Assert.True(p.allclose(q, atol: 1e-6));
     }
 
+    [Theory]
+    [InlineData(Precision.Fp32)]
+    [InlineData(Precision.Bf16)]
+    public void Steps_of_varying_length_leave_no_tensor_behind(Precision precision)
+    {
+        using var model = new Gpt(Config, seed: 1);
+        using var step = new TrainingStep(model, new OptimizerSettings(), precision);
+        long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        void One(int length)
+        {
+            using var x = randint(0, 64, [2, length]);
+            step.Step([(x, x), (x, x)], 1e-3);
+        }
+        One(16);   // the optimizer allocates its state on the first step
+        long before = Live();
+        foreach (var length in new[] { 3, 16, 7, 12, 1, 9, 16, 5 }) One(length);
+        Assert.Equal(before, Live());
+    }
+
     [Fact]
     public void Bf16_computes_in_bf16_keeps_fp32_masters_and_learns()
     {
