@@ -77,7 +77,6 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
         double ceiling = Enumerable.Range(0, 3).Max(_ => MatmulCeiling.Measure(n: 1024, dtype: config.Precision.ComputeType(), seconds: 0.3));
         WriteRunFile(model, ceiling);
         var schedule = config.Schedule;
-        long tokensPerStep = (long)config.BatchSize * model.Config.ContextLength * accumulation;
         string? lastCheckpoint = latest;
         long firstStep = step;
         var clock = Stopwatch.StartNew();
@@ -97,6 +96,8 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             }
             stepClock.Restart();
             var batches = Enumerable.Range(0, accumulation).Select(m => data.TrainBatch(step, m)).ToList();
+            // Token positions computed: finetuning pads each batch to its longest example, not to the context.
+            long stepTokens = batches.Sum(b => b.Inputs.numel());
             StepResult result;
             double learningRate = schedule.At(step);
             try
@@ -112,8 +113,8 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
                 foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
             }
             step++;
-            tokens += tokensPerStep;
-            double seconds = stepClock.Elapsed.TotalSeconds, tokensPerSecond = tokensPerStep / seconds;
+            tokens += stepTokens;
+            double seconds = stepClock.Elapsed.TotalSeconds, tokensPerSecond = stepTokens / seconds;
             log.Append(new MetricsRecord
             {
                 Step = step, Tokens = tokens, WallSeconds = wall(), TrainLoss = result.Loss, LearningRate = learningRate,

@@ -120,14 +120,25 @@ public class FinetuningTests
         var (model, tokenizer) = ModelFiles.Load(pretrained);
         var formats = new TaskFormats(tokenizer, model.Config.ContextLength);
         Dictionary<string, double> before;
+        long positions = 0;
         using (var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse(config.Mixture), Finetuning.PretrainingTokens(pretrained),
                    config.BatchSize, 2, config.EvalBatches, config.Seed, config.MaxExamplesPerTask))
+        {
             before = data.ValidationSets.ToDictionary(s => s.Key, s => s.Value.Average(b =>
             {
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 return (double)model.Forward(b.Inputs, b.Targets).Loss.item<float>();
             }));
+            for (int step = 0; step < config.MaxSteps; step++)
+                for (int micro = 0; micro < 2; micro++)
+                {
+                    var (inputs, targets) = data.TrainBatch(step, micro);
+                    positions += inputs.numel();
+                    inputs.Dispose();
+                    targets.Dispose();
+                }
+        }
         model.Dispose();
 
         var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
@@ -137,6 +148,9 @@ public class FinetuningTests
             Assert.True(after[task] < before[task], $"{task}: validation loss {before[task]:F3} -> {after[task]:F3}");
         var seen = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Mixture!;
         Assert.Equal(60 * 2 * config.BatchSize, seen.Values.Sum());
+        // Tokens are the positions computed: batches padded to their longest example, fewer than a full context each.
+        Assert.Equal(positions, MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Tokens);
+        Assert.True(positions < 60L * config.TokensPerStep);
         Assert.True(File.Exists(Path.Combine(runFolder, Finetuning.DataStatsFile)));
         Assert.Equal(StopReason.Completed, result.Reason);
     }
