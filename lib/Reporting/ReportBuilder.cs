@@ -4,6 +4,7 @@ using System.Text.Json;
 using LlmNotebooks.Evaluation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
+using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
 using LlmNotebooks.Training;
 using Markdig;
@@ -180,9 +181,14 @@ public sealed class ReportBuilder
         Md("### Tokenizer and data");
         if (manifest is null) { Md($"The token shards of this run ({tokensFolder}) are not available."); return; }
         var tokenizer = manifest.Tokenizer;
+        var learningFile = Path.Combine(tokensFolder, "tokenizer", TokenizerSpec.LearningFile);
+        string learned = File.Exists(learningFile)
+            ? $", learned in {Duration(JsonDocument.Parse(File.ReadAllText(learningFile)).RootElement.GetProperty("seconds").GetDouble(), Path.GetRelativePath(_run.Root, learningFile))}"
+            : "";
         Md($"Tokenizer: **{(tokenizer.Kind == "gpt2" ? "GPT-2's byte-level BPE" : "our byte-level BPE, learned from the pretraining corpus")}** " +
            $"({N(tokenizer.OrdinaryTokens, "N0", tokenizerSource)} ordinary tokens plus {N(tokenizer.SpecialTokens.Count, "N0", tokenizerSource)} special tokens: " +
-           $"{string.Join(", ", tokenizer.SpecialTokens.Keys.Select(k => $"`{k}`"))}).");
+           $"{string.Join(", ", tokenizer.SpecialTokens.Keys.Select(k => $"`{k}`"))}){learned}. " +
+           $"Tokenizing the corpus into shards took {Duration(manifest.Seconds, tokenizerSource)}.");
         Md("Pretraining corpus, tokenized and split by document (a seeded hash of each document's id picks validation):\n\n" + Table(
             ["source", "documents", "tokens", "text (MB)"],
             manifest.Sources.Select(s => new[] { s.Source, N(s.Documents, "N0", tokenizerSource), N(s.Tokens, "N0", tokenizerSource), N(s.TextBytes / 1e6, "N1", tokenizerSource) })

@@ -6,6 +6,9 @@ namespace LlmNotebooks.Tokenization;
 /// </summary>
 public static class TokenizerSpec
 {
+    /// <summary>Written beside a learned vocabulary: its size and how long learning it took.</summary>
+    public const string LearningFile = "learning.json";
+
     public static bool IsTraining(string spec, out int vocabSize)
     {
         vocabSize = 0;
@@ -25,7 +28,10 @@ public static class TokenizerSpec
             var existing = TextTokenizer.FromFolder(trainedFolder);
             if (existing.VocabSize == vocabSize) return existing;
         }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         BpeTrainer.Train(trainingTexts(), vocabSize - SpecialTokens.All.Count, progress: progress).Save(trainedFolder);
+        File.WriteAllText(Path.Combine(trainedFolder, LearningFile),
+            System.Text.Json.JsonSerializer.Serialize(new { vocab_size = vocabSize, seconds = clock.Elapsed.TotalSeconds }));
         return TextTokenizer.FromFolder(trainedFolder);
     }
 }
