@@ -86,6 +86,22 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
         string SaveCheckpoint(string name) =>
             store.Save(name, training, new TrainerState(step, tokens, wall(), best, CheckpointStore.CaptureRng(), config), tokenizer, BeforeCheckpointCommit);
 
+        void Validate()
+        {
+            var losses = Evaluate(training.ComputeModel);
+            log.Append(new MetricsRecord { Kind = MetricsRecord.EvalKind, Step = step, Tokens = tokens, WallSeconds = wall(), Validation = losses });
+            double mean = losses.Values.Average();
+            Log?.Invoke($"step {step}: validation loss {string.Join(", ", losses.Select(l => $"{l.Key} {l.Value:F4}"))}");
+            if (best is null || mean < best)
+            {
+                best = mean;
+                SaveCheckpoint(CheckpointStore.Best);
+            }
+        }
+
+        // A new run is validated before its first step too: where it starts (a finetuning run: the pretrained model on each task).
+        if (step == 0) Validate();
+
         while (step < config.MaxSteps)
         {
             if (cancellation.IsCancellationRequested)
@@ -128,18 +144,7 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
                 TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (step - firstStep) * (config.MaxSteps - step))));
 
             bool last = step == config.MaxSteps;
-            if (step % config.EvalInterval == 0 || last)
-            {
-                var losses = Evaluate(training.ComputeModel);
-                log.Append(new MetricsRecord { Kind = MetricsRecord.EvalKind, Step = step, Tokens = tokens, WallSeconds = wall(), Validation = losses });
-                double mean = losses.Values.Average();
-                Log?.Invoke($"step {step}: validation loss {string.Join(", ", losses.Select(l => $"{l.Key} {l.Value:F4}"))}");
-                if (best is null || mean < best)
-                {
-                    best = mean;
-                    SaveCheckpoint(CheckpointStore.Best);
-                }
-            }
+            if (step % config.EvalInterval == 0 || last) Validate();
             if (step % config.SampleInterval == 0 || last) Sample(training.ComputeModel, step, log);
             if (step % config.CheckpointInterval == 0 || last)
             {

@@ -143,6 +143,9 @@ public class FinetuningTests
 
         var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
 
+        var start = MetricsLog.Read(runFolder).First(r => r.Kind == MetricsRecord.EvalKind);
+        Assert.Equal(0, start.Step);   // the run's first validation is the pretrained model, before any finetuning
+        foreach (var (set, loss) in before) Assert.Equal(loss, start.Validation![set], 3);
         var after = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.EvalKind).Validation!;
         foreach (var task in new[] { "squad", "cnn_dailymail", "sst2" })
             Assert.True(after[task] < before[task], $"{task}: validation loss {before[task]:F3} -> {after[task]:F3}");
