@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using LlmNotebooks.Data;
-using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -57,21 +56,17 @@ public sealed class PrepareCommand(IAnsiConsole console) : Command<PrepareComman
     }
 
     /// <summary>Learns or loads the tokenizer, then prepares the shards, with progress on the console.</summary>
-    public static ShardManifest Run(IAnsiConsole console, IReadOnlyList<string> files, string tokenizerSpec, string outFolder,
+    static ShardManifest Run(IAnsiConsole console, IReadOnlyList<string> files, string tokenizerSpec, string outFolder,
         CorpusPreparer.Options options, CancellationToken cancellation)
     {
         console.MarkupLine($"corpus: {files.Count} file(s), {files.Sum(f => new FileInfo(f).Length) / 1e6:F1} MB on disk");
-        var issues = new DataIssues(issue => console.MarkupLine($"[yellow]skipped[/] {Markup.Escape(issue.ToString())}"));
-        var tokenizer = TokenizerSpec.Resolve(tokenizerSpec, Path.Combine(outFolder, "tokenizer"),
-            () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
-            (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) console.MarkupLine($"  learning BPE merges: {done}/{wanted}"); });
-        console.MarkupLine($"tokenizer: {Markup.Escape(tokenizer.Name)}, {tokenizer.VocabSize} ids");
         ShardManifest? manifest = null;
         console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new SpinnerColumn(), new ElapsedTimeColumn())
             .Start(progress =>
             {
                 var task = progress.AddTask("encoding").IsIndeterminate();
-                manifest = CorpusPreparer.Prepare(files, tokenizer, outFolder, options, issues,
+                (manifest, _) = CorpusPreparer.Prepare(files, tokenizerSpec, outFolder, options,
+                    line => console.MarkupLine(Markup.Escape(line)),
                     p => task.Description = $"encoding: {p.Documents:N0} docs, {p.TextBytes / 1e6:F1} MB, {p.Tokens:N0} tokens, {p.MegabytesPerSecond:F1} MB/s",
                     cancellation);
                 task.StopTask();

@@ -181,7 +181,7 @@ public sealed class ReportBuilder
         Md("### Tokenizer and data");
         if (manifest is null) { Md($"The token shards of this run ({tokensFolder}) are not available."); return; }
         var tokenizer = manifest.Tokenizer;
-        var learningFile = Path.Combine(tokensFolder, "tokenizer", TokenizerSpec.LearningFile);
+        var learningFile = Path.Combine(tokensFolder, CorpusPreparer.TokenizerFolder, TokenizerSpec.LearningFile);
         string learned = File.Exists(learningFile)
             ? $", learned in {Duration(JsonDocument.Parse(File.ReadAllText(learningFile)).RootElement.GetProperty("seconds").GetDouble(), Path.GetRelativePath(_run.Root, learningFile))}"
             : "";

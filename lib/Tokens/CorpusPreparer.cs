@@ -21,6 +21,24 @@ public static class CorpusPreparer
 {
     public sealed record Options(double ValFraction = 0.01, long Seed = 1337, int Threads = 0, long TokensPerShard = 100_000_000, int ProgressEvery = 256);
 
+    /// <summary>A tokens folder keeps the tokenizer it was encoded with (learned or copied) in this subfolder.</summary>
+    public const string TokenizerFolder = "tokenizer";
+
+    /// <summary>
+    /// Resolves <paramref name="tokenizerSpec"/> (learning a <c>bpe:N</c> vocabulary from the corpus itself) into
+    /// <paramref name="outFolder"/>/tokenizer, then encodes the corpus with it.
+    /// </summary>
+    public static (ShardManifest Manifest, TextTokenizer Tokenizer) Prepare(IReadOnlyList<string> files, string tokenizerSpec, string outFolder,
+        Options options, Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var tokenizer = TokenizerSpec.Resolve(tokenizerSpec, Path.Combine(outFolder, TokenizerFolder),
+            () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
+            (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
+        log?.Invoke($"tokenizer: {tokenizer.Name}, {tokenizer.VocabSize:N0} ids");
+        var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
+        return (Prepare(files, tokenizer, outFolder, options, issues, progress, cancellation), tokenizer);
+    }
+
     public static ShardManifest Prepare(IReadOnlyList<string> files, TextTokenizer tokenizer, string outFolder, Options options,
         DataIssues issues, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {

@@ -39,7 +39,7 @@ public static class Pretraining
         var wanted = config.Corpus.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
         foreach (var left in config.Corpus.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
         var files = DataFolder.Corpus(wanted.Count > 0 ? wanted : config.Corpus, dataFolder);
-        var tokenizerFolder = Path.Combine(tokensFolder, "tokenizer");
+        var tokenizerFolder = Path.Combine(tokensFolder, CorpusPreparer.TokenizerFolder);
         if (File.Exists(Path.Combine(tokensFolder, ShardManifest.FileName)))
         {
             var existing = ShardManifest.Load(tokensFolder);
@@ -52,11 +52,8 @@ public static class Pretraining
             }
             log?.Invoke($"tokens: the corpus files changed since {tokensFolder} was prepared; preparing again");
         }
-        var tokenizer = TokenizerSpec.Resolve(config.Tokenizer, tokenizerFolder,
-            () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
-            (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
-        var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
-        var manifest = CorpusPreparer.Prepare(files, tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed), issues, progress, cancellation);
+        var (manifest, tokenizer) = CorpusPreparer.Prepare(files, config.Tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed),
+            log, progress, cancellation);
         log?.Invoke($"tokens: {manifest.Tokens:N0} from {manifest.Documents:N0} documents ({manifest.MegabytesPerSecond:F1} MB/s) in {tokensFolder}");
         return (manifest, tokenizer);
     }
