@@ -16,7 +16,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         public string? From { get; init; }
 
         [CommandOption("--preset <NAME>")]
-        [Description("smoke (seconds), cpu (about an hour on 2 cores), gpu.")]
+        [Description("smoke (seconds), demo (a few minutes), cpu (about an hour on 2 cores), gpu (CUDA build).")]
         [DefaultValue("cpu")]
         public string Preset { get; init; } = "cpu";
 

@@ -11,7 +11,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--preset <NAME>")]
-        [Description("smoke (seconds), cpu (about an hour on 2 cores), gpu-small, gpu-gpt2-124m (CUDA build).")]
+        [Description("smoke (seconds), demo (a few minutes), cpu (about an hour on 2 cores), gpu-small, gpu (GPT-2 small; CUDA build).")]
         [DefaultValue("cpu")]
         public string Preset { get; init; } = "cpu";
 

@@ -6,8 +6,11 @@ using LlmNotebooks.Training;
 
 namespace LlmNotebooks.Reporting;
 
-/// <summary>Which presets the phases of an <c>all</c> run use, and how many examples each task is evaluated on.</summary>
-public sealed record PipelinePreset(string Name, string Pretrain, string Finetune, int? EvaluationLimit, string Description);
+/// <summary>
+/// An <c>all</c> run: the pretraining and finetuning presets of this name (so <c>pretrain</c>, <c>finetune</c> and
+/// <c>all</c> with the same preset share runs/&lt;name&gt;/), and how many examples each task is evaluated on.
+/// </summary>
+public sealed record PipelinePreset(string Name, int? EvaluationLimit, string Description);
 
 /// <summary>
 /// The whole pipeline in one call: data (downloaded into the project's data/ folder if it is missing there),
@@ -19,10 +22,10 @@ public static class Pipeline
 {
     public static readonly IReadOnlyDictionary<string, PipelinePreset> Presets = new Dictionary<string, PipelinePreset>
     {
-        ["smoke"] = new("smoke", "smoke", "smoke", 20, "seconds: tiny sizes, for tests"),
-        ["demo"] = new("demo", "demo", "demo", 100, "a few minutes on a laptop CPU; every phase on real data"),
-        ["cpu"] = new("cpu", "cpu", "cpu", null, "about an hour of pretraining and an hour of finetuning on 2 CPU cores, full evaluation"),
-        ["gpu"] = new("gpu", "gpu-gpt2-124m", "gpu", null, "GPT-2 small on OpenWebText (CUDA build)"),
+        ["smoke"] = new("smoke", 20, "seconds: tiny sizes, for tests"),
+        ["demo"] = new("demo", 100, "a few minutes on a laptop CPU; every phase on real data"),
+        ["cpu"] = new("cpu", null, "about an hour of pretraining and an hour of finetuning on 2 CPU cores, full evaluation"),
+        ["gpu"] = new("gpu", null, "GPT-2 small on OpenWebText (CUDA build)"),
     };
 
     public static PipelinePreset Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
@@ -39,22 +42,22 @@ public static class Pipeline
     {
         EnsureData(dataFolder, hooks.Log, cancellation);
 
-        var pretrainConfig = TrainingConfig.Preset(preset.Pretrain);
+        var pretrainConfig = TrainingConfig.Preset(preset.Name);
         if (!Complete(folders.Pretrain, pretrainConfig))
         {
             bool resume = Started(folders.Pretrain);
-            var config = resume ? Pretraining.Config(preset.Pretrain, [], folders.Pretrain, true) : pretrainConfig;
+            var config = resume ? Pretraining.Config(preset.Name, [], folders.Pretrain, true) : pretrainConfig;
             hooks.Log($"pretrain: {(resume ? "resuming" : "starting")} ({config.Model}, {config.MaxSteps} steps)");
             if (Stopped(hooks.Train("pretrain", (log, progress) => Pretraining.Run(config, dataFolder, folders.Pretrain, resume, log, progress, cancellation))))
                 throw new OperationCanceledException("stopped during pretraining; run the same command again to continue");
         }
         else hooks.Log($"pretrain: complete in {folders.Pretrain}");
 
-        var finetuneConfig = TrainingConfig.FinetunePreset(preset.Finetune);
+        var finetuneConfig = TrainingConfig.FinetunePreset(preset.Name);
         if (!Complete(folders.Finetune, finetuneConfig))
         {
             bool resume = Started(folders.Finetune);
-            var config = resume ? Finetuning.Config(preset.Finetune, [], folders.Finetune, true) : finetuneConfig;
+            var config = resume ? Finetuning.Config(preset.Name, [], folders.Finetune, true) : finetuneConfig;
             hooks.Log($"finetune: {(resume ? "resuming" : "starting")} ({config.MaxSteps} steps, mixture {config.Mixture})");
             if (Stopped(hooks.Train("finetune", (log, progress) => Finetuning.Run(config, folders.Pretrain, dataFolder, folders.Finetune, resume, log, progress, cancellation))))
                 throw new OperationCanceledException("stopped during finetuning; run the same command again to continue");

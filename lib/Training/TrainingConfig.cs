@@ -89,14 +89,15 @@ public sealed record TrainingConfig
             BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 3400, LearningRate = 2e-3, MinLearningRate = 2e-4, WarmupSteps = 200,
             Precision = Precision.Bf16, EvalInterval = 200, EvalBatches = 40, SampleInterval = 600, CheckpointInterval = 200,
         },
-        // GPU runs (CUDA build): GPT-2 small on OpenWebText, nanoGPT's recipe scaled to one GPU.
+        // GPU runs (CUDA build): a 30M-parameter model for a smaller GPU, and GPT-2 small on OpenWebText with
+        // nanoGPT's recipe scaled to one GPU (the pipeline's gpu preset).
         ["gpu-small"] = new()
         {
             Model = "small", Tokenizer = "gpt2", Corpus = ["openwebtext"], BatchSize = 32, TokensPerStep = 32 * 256 * 4,
             MaxSteps = 20000, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 1000, Precision = Precision.Bf16,
             EvalInterval = 500, EvalBatches = 100, SampleInterval = 2000, CheckpointInterval = 1000,
         },
-        ["gpu-gpt2-124m"] = new()
+        ["gpu"] = new()
         {
             Model = "gpt2-124m", Tokenizer = "gpt2", Corpus = ["openwebtext"], BatchSize = 12, TokensPerStep = 12 * 1024 * 40,
             MaxSteps = 600000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 2000, Precision = Precision.Bf16,

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using LlmNotebooks.Model;
 using LlmNotebooks.Reporting;
+using LlmNotebooks.Training;
 using LlmNotebooks.Tests.TestSupport;
 using Xunit;
 
@@ -123,5 +125,17 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
             Assert.Contains("run.json", error.Message);
         }
         finally { empty.Delete(recursive: true); }
+    }
+
+    [Fact]
+    public void Every_pipeline_preset_names_a_pretraining_and_a_finetuning_preset_of_its_name()
+    {
+        // pretrain, finetune and all with the same --preset share runs/<preset>/, so the names must line up.
+        foreach (var name in Pipeline.Presets.Keys)
+        {
+            Assert.Equal(name, Pipeline.Preset(name).Name);
+            Assert.NotNull(GptConfig.Preset(TrainingConfig.Preset(name).Model));
+            Assert.NotNull(TrainingConfig.FinetunePreset(name));
+        }
     }
 }
