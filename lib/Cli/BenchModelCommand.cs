@@ -22,10 +22,21 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         [DefaultValue("fp32,bf16")]
         public string Precision { get; init; } = "fp32,bf16";
 
+        [CommandOption("--batch <N>")]
+        [Description("Sequences per step for every preset, instead of each preset's own batch size.")]
+        public int? Batch { get; init; }
+
+        [CommandOption("--context <N>")]
+        [Description("Context length for every preset, instead of each preset's own (e.g. 512 for the cpu training preset).")]
+        public int? Context { get; init; }
+
         [CommandOption("--steps <N>")]
         [Description("Timed training steps per preset (after 2 warm-up steps).")]
         [DefaultValue(5)]
         public int Steps { get; init; } = 5;
+
+        public override ValidationResult Validate() =>
+            Batch is <= 0 || Context is <= 0 || Steps <= 0 ? ValidationResult.Error("--batch, --context and --steps must be positive") : ValidationResult.Success();
     }
 
     static readonly Dictionary<string, int> BatchSizes = new() { ["smoke"] = 16, ["tiny"] = 16, ["small"] = 8, ["medium"] = 4, ["gpt2-124m"] = 1 };
@@ -46,11 +57,13 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         foreach (var preset in presets)
         {
             var config = GptConfig.Preset(preset);
-            long parameters = new Gpt(config, seed: 1).ParameterCount();
+            if (settings.Context is { } contextLength) config = config with { ContextLength = contextLength };
+            long parameters;
+            using (var model = new Gpt(config, seed: 1)) parameters = model.ParameterCount();
             foreach (var precision in precisions)
             {
                 cancellation.ThrowIfCancellationRequested();
-                int batch = BatchSizes.GetValueOrDefault(preset, 8);
+                int batch = settings.Batch ?? BatchSizes.GetValueOrDefault(preset, 8);
                 var r = TrainingBenchmark.Measure(preset, config, batch, precision, precision == Precision.Bf16 ? bf16 : fp32, settings.Steps);
                 console.MarkupLine($"  {preset} {precision}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
                 table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.ToString().ToLowerInvariant(),

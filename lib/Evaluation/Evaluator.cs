@@ -17,7 +17,11 @@ public sealed record PredictionRecord(
     [property: JsonPropertyName("prediction")] string Prediction,
     [property: JsonPropertyName("references")] IReadOnlyList<string> References,
     [property: JsonPropertyName("input_tokens")] int InputTokens,
-    [property: JsonPropertyName("truncated_tokens")] int TruncatedTokens);
+    [property: JsonPropertyName("truncated_tokens")] int TruncatedTokens)
+{
+    /// <summary>The distinct references in one line, for tables: a prediction may match the second of three SQuAD answers.</summary>
+    [JsonIgnore] public string ReferencesText => string.Join(" / ", References.Distinct());
+}
 
 /// <param name="Limit">Evaluate the first N examples of the split only.</param>
 /// <param name="Decoding">Sampling options; default greedy.</param>

@@ -222,8 +222,9 @@ public sealed class ReportBuilder
             var finetune = TrainingConfig.FromJson(JsonDocument.Parse(File.ReadAllText(finetuneRun)).RootElement.GetProperty("config").GetRawText());
             Md(Table(["", "finetuning"], PhaseSettings(finetune, $"finetune/{Trainer.RunFile}")));
         }
-        Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cpu.GetProperty("LogicalCores").GetInt32(), "N0", source)} logical cores, " +
-           $"{N(run.GetProperty("threads").GetInt32(), "N0", source)} torch threads, {run.GetProperty("device").GetString()} build; " +
+        int cores = cpu.GetProperty("LogicalCores").GetInt32(), threads = run.GetProperty("threads").GetInt32();
+        Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cores, "N0", source)} logical {(cores == 1 ? "core" : "cores")}, " +
+           $"{N(threads, "N0", source)} torch {(threads == 1 ? "thread" : "threads")}, {run.GetProperty("device").GetString()} build; " +
            (run.TryGetProperty("matmul_ceiling_gflops", out var ceiling)
                ? $"measured {CeilingPrecision(run)} matmul ceiling {N(ceiling.GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU)."
                : "this run's run.json predates the recording of the matmul ceiling that its MFU is relative to."));
@@ -253,11 +254,7 @@ public sealed class ReportBuilder
            (evals.Count > 0 ? $"validation loss {N(evals[0].Validation!.Values.Average(), "F3", source)} at step {N(evals[0].Step, "N0", source)} → " +
                               $"{N(evals[^1].Validation!.Values.Average(), "F3", source)} at step {N(evals[^1].Step, "N0", source)}, " +
                               $"best {N(evals.Min(e => e.Validation!.Values.Average()), "F3", source)}. " : "") +
-           $"Median throughput {N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s, " +
-           (run.TryGetProperty("matmul_ceiling_gflops", out _)
-               ? $"median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling "
-               : "") +
-           $"(training in {train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.");
+           Throughput(train, run, source));
         Fig(RunFigures.Loss(_run.Pretrain, "Pretraining loss"));
         Fig(RunFigures.LearningRate(_run.Pretrain));
         Fig(RunFigures.Throughput(_run.Pretrain));
@@ -270,6 +267,14 @@ public sealed class ReportBuilder
             samples.Where(s => s.Step == firstStep || s.Step == lastStep)
                 .Select(s => new[] { N(s.Step, "N0", sampleSource), $"**{s.Prompt}**{Short(s.Completion, 240)}" })));
     }
+
+    /// <summary>Median tokens/s and MFU (when the run recorded the ceiling MFU is relative to), precision and peak memory.</summary>
+    string Throughput(IReadOnlyList<MetricsRecord> train, JsonElement run, string source) =>
+        $"Median throughput {N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s" +
+        (run.TryGetProperty("matmul_ceiling_gflops", out _)
+            ? $", median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling"
+            : "") +
+        $" (training in {train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.";
 
     /// <summary>Runs before the ceiling was measured in the compute precision measured it in fp32.</summary>
     static string CeilingPrecision(JsonElement run) =>
@@ -290,7 +295,9 @@ public sealed class ReportBuilder
         var evals = records.Where(r => r.Kind == MetricsRecord.EvalKind).ToList();
         var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
         var last = train[^1];
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(_run.Finetune, Trainer.RunFile))).RootElement;
         Md($"{N(last.Step, "N0", source)} steps, {N(last.Tokens, "N0", source)} tokens in {Duration(last.WallSeconds, source)}, one model for every task. " +
+           Throughput(train, run, source) + " " +
            "Validation loss per task (on each task's held-out slice, response tokens only; `pretrain` is language modelling on held-out web text):");
         if (evals.Count > 0)
             Md(Table(["set", $"step {N(evals[0].Step, "N0", source)}", $"step {N(evals[^1].Step, "N0", source)}"],
@@ -341,10 +348,10 @@ public sealed class ReportBuilder
         var source = $"eval/{task}/{Evaluator.PredictionsFile}";
         var metric = ExampleScores.Metric(task);
         int inputLength = task == "sst2" ? 200 : 300;
-        Md($"Best and worst examples by {metric}:\n\n" + Table(["", metric, "input", "prediction", "reference"],
+        Md($"Best and worst examples by {metric}:\n\n" + Table(["", metric, "input", "prediction", "references"],
             ExampleScores.BestAndWorst(task, Evaluator.ReadPredictions(folder), task == "cnn_dailymail" ? 2 : 3)
                 .Select(x => new[] { x.Label, N(100 * x.Example.Score, "F0", source), Short(QuestionPart(x.Example.Prediction.Input), inputLength),
-                    Short(x.Example.Prediction.Prediction, 300), Short(x.Example.Prediction.References[0], 300) })));
+                    Short(x.Example.Prediction.Prediction, 300), Short(x.Example.Prediction.ReferencesText, 300) })));
     }
 
     /// <summary>For SQuAD inputs, the question (the passage is too long for a table); other inputs unchanged.</summary>

@@ -94,7 +94,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     /// <summary>The lines of report.md whose numbers the builder is responsible for.</summary>
     static IEnumerable<string> CheckedText(string markdown)
     {
-        string[] freeTextColumns = ["input", "prediction", "reference", "prompt → continuation", "source"];
+        string[] freeTextColumns = ["input", "prediction", "references", "prompt → continuation", "source"];
         string[] methodFormulas = ["1/√(2·layers)", "6N + 12·L·C·T", "multiple of 64"];
         List<int> skipColumns = [];
         foreach (var raw in markdown.Split('\n'))
