@@ -11,7 +11,7 @@ public sealed class PrepareCommand(IAnsiConsole console) : Command<PrepareComman
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--corpus <FILES>")]
-        [Description("Datasets of the data folder (openwebtext, webtext, c4, wikipedia), files, folders or globs; repeatable. Default: openwebtext, webtext, c4.")]
+        [Description("Datasets of the data folder (openwebtext, webtext, c4, wikipedia), files, folders or globs; comma-separated or repeated. Default: openwebtext, webtext, c4.")]
         public string[] Corpus { get; init; } = [];
 
         [CommandOption("--data <DIR>")]
@@ -47,7 +47,8 @@ public sealed class PrepareCommand(IAnsiConsole console) : Command<PrepareComman
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var data = DataFolder.Resolve(settings.Data);
-        var files = DataFolder.Corpus(settings.Corpus.Length > 0 ? settings.Corpus : DataFolder.DefaultPretrainingCorpus, data);
+        var corpus = settings.Corpus.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var files = DataFolder.Corpus(corpus.Count > 0 ? corpus : DataFolder.DefaultPretrainingCorpus, data);
         var outFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Runs, $"tokens-{settings.Tokenizer.Replace(":", "")}"));
         var manifest = Run(console, files, settings.Tokenizer, outFolder,
             new CorpusPreparer.Options(settings.ValFraction, settings.Seed, settings.Threads), cancellation);
