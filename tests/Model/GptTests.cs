@@ -206,7 +206,7 @@ public class GptTests
     {
         var model = new Gpt(Small, seed: 1);
         model.Forward(randint(0, 97, [2, 8]), randint(0, 97, [2, 8])).Loss.backward();
-        Assert.True(model.Head.weight.grad!.allclose(model.Body.TokenEmbedding.weight.grad!));
+        Assert.True(model.Head.weight!.grad!.allclose(model.Body.TokenEmbedding.weight!.grad!));
         using (no_grad()) model.Body.TokenEmbedding.weight[0, 0] = tensor(7f);
         Assert.Equal(7f, model.Head.weight[0, 0].item<float>());
         Assert.DoesNotContain(model.UniqueParameters(), p => p.Name == "lm_head.weight");
