@@ -26,7 +26,11 @@ public class PretrainCommandTests
         var clock = Stopwatch.StartNew();
         while (!(File.Exists(metrics) && File.ReadLines(metrics).Count() >= 5) && clock.Elapsed < TimeSpan.FromMinutes(2)) Thread.Sleep(100);
         Assert.True(kill(process.Id, 2) == 0, "SIGINT could not be sent");   // what Ctrl+C sends
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after Ctrl+C");
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            process.Kill(entireProcessTree: true);   // do not leave a 100,000-step run behind
+            Assert.Fail("the run did not stop after Ctrl+C");
+        }
 
         Assert.True(process.ExitCode == 130, $"exit code {process.ExitCode}\n{output.Result}");
         Assert.Contains("continue with --resume", output.Result);
