@@ -65,8 +65,8 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
                 cancellation.ThrowIfCancellationRequested();
                 int batch = settings.Batch ?? BatchSizes.GetValueOrDefault(preset, 8);
                 var r = TrainingBenchmark.Measure(preset, config, batch, precision, precision == Precision.Bf16 ? bf16 : fp32, settings.Steps);
-                console.MarkupLine($"  {preset} {precision}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
-                table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.ToString().ToLowerInvariant(),
+                console.MarkupLine($"  {preset} {precision.Name()}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
+                table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.Name(),
                     $"{r.TrainingTokensPerSecond:N0}", $"{r.Mfu:P0}", $"{r.GenerationTokensPerSecondCached:N0}", $"{r.GenerationTokensPerSecondUncached:N0}");
             }
         }

@@ -89,7 +89,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
                     var bar = progress.AddTask($"{task}: generating");
                     result = Evaluator.Evaluate(model, tokenizer, task, data, split, options, (done, total) => { bar.MaxValue = total; bar.Value = done; });
                 });
-            var rows = result.Scores.Concat(Evaluator.BaselineScores(task, data, split, settings.Limit, !settings.NoStem)).Concat(Baselines.Published(task)).ToList();
+            var rows = Evaluator.ScoresWithBaselines(result, data, split, options);
             Evaluator.Save(Path.Combine(outRoot, task), result, rows);
             all.AddRange(rows);
             console.MarkupLine($"[bold]{task}[/] ({result.Predictions.Count} examples, {result.GeneratedTokensPerSecond:F0} generated tokens/s): {Markup.Escape(Path.Combine(outRoot, task))}");

@@ -37,7 +37,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         var runFolder = Path.GetFullPath(settings.Out ?? new Reporting.PipelineFolders(Path.Combine(ProjectPaths.Runs, settings.Preset)).Pretrain);
         var config = Pretraining.Config(settings.Preset, settings.Overrides, runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();
-        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] ({config.Precision.ToString().ToLowerInvariant()}) for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
+        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] ({config.Precision.Name()}) for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "pretrain", (log, progress) =>
             Pretraining.Run(config, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, log, progress, cancellation));
         console.MarkupLine(result.Reason == StopReason.Completed

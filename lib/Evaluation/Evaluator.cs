@@ -88,6 +88,13 @@ public static class Evaluator
         return new EvaluationResult(task, split.ToString().ToLowerInvariant(), records, scores, generated, seconds);
     }
 
+    /// <summary>
+    /// The score table of an evaluation: our model's scores, the baselines' on the same examples through the same
+    /// metrics, then the published anchors.
+    /// </summary>
+    public static List<ScoreRow> ScoresWithBaselines(EvaluationResult result, string dataFolder, TaskSplit split, EvaluationOptions options) =>
+        [.. result.Scores, .. BaselineScores(result.Task, dataFolder, split, options.Limit, options.Stem), .. Baselines.Published(result.Task)];
+
     /// <summary>Scores of the simple baselines on the same examples.</summary>
     public static List<ScoreRow> BaselineScores(string task, string dataFolder, TaskSplit split, int? limit, bool stem = true)
     {

@@ -76,10 +76,10 @@ public static class Pipeline
                     hooks.Log($"evaluate {task}: done earlier ({folder})");
                     continue;
                 }
-                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, new EvaluationOptions(preset.EvaluationLimit),
+                var options = new EvaluationOptions(preset.EvaluationLimit);
+                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options,
                     (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total));
-                var rows = result.Scores.Concat(Evaluator.BaselineScores(task, dataFolder, TaskSplit.Validation, preset.EvaluationLimit)).Concat(Baselines.Published(task)).ToList();
-                Evaluator.Save(folder, result, rows);
+                Evaluator.Save(folder, result, Evaluator.ScoresWithBaselines(result, dataFolder, TaskSplit.Validation, options));
                 hooks.Log($"evaluate {task}: {string.Join(", ", result.Scores.Select(s => $"{s.Metric} {s.Value:F1}"))} ({result.Predictions.Count} examples)");
             }
         }

@@ -89,9 +89,10 @@ public sealed class ReportBuilder
 
     void Compose()
     {
-        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(_run.Pretrain, Trainer.RunFile))).RootElement;
+        var run = Trainer.ReadRunFile(_run.Pretrain);
         var runSource = $"pretrain/{Trainer.RunFile}";
-        var config = TrainingConfig.FromJson(run.GetProperty("config").GetRawText());
+        var config = Trainer.RunConfig(run);
+        JsonElement? finetuneRun = File.Exists(Path.Combine(_run.Finetune, Trainer.RunFile)) ? Trainer.ReadRunFile(_run.Finetune) : null;
         var model = JsonSerializer.Deserialize<GptConfig>(run.GetProperty("model").GetRawText(), GptConfig.Json)!;
         var tokensFolder = Pretraining.TokensFolder(config, _run.Pretrain);
         var manifest = Directory.Exists(tokensFolder) ? ShardManifest.Load(tokensFolder) : null;
@@ -114,9 +115,9 @@ public sealed class ReportBuilder
 
         ModelSection(run, model, runSource);
         DataSection(config, manifest, tokensFolder);
-        SetupSection(run, config, runSource);
+        SetupSection(run, config, finetuneRun, runSource);
         PretrainingResults(run, runSource);
-        FinetuningResults();
+        FinetuningResults(finetuneRun);
         EvaluationResults();
         AttentionMaps();
         ComputeSection(run, runSource);
@@ -212,16 +213,12 @@ public sealed class ReportBuilder
             })));
     }
 
-    void SetupSection(JsonElement run, TrainingConfig config, string source)
+    void SetupSection(JsonElement run, TrainingConfig config, JsonElement? finetuneRun, string source)
     {
         var cpu = run.GetProperty("cpu");
         Md("### Training setup and hardware\n\n" + Table(["", "pretraining"], PhaseSettings(config, source)));
-        var finetuneRun = Path.Combine(_run.Finetune, Trainer.RunFile);
-        if (File.Exists(finetuneRun))
-        {
-            var finetune = TrainingConfig.FromJson(JsonDocument.Parse(File.ReadAllText(finetuneRun)).RootElement.GetProperty("config").GetRawText());
-            Md(Table(["", "finetuning"], PhaseSettings(finetune, $"finetune/{Trainer.RunFile}")));
-        }
+        if (finetuneRun is { } finetune)
+            Md(Table(["", "finetuning"], PhaseSettings(Trainer.RunConfig(finetune), $"finetune/{Trainer.RunFile}")));
         int cores = cpu.GetProperty("LogicalCores").GetInt32(), threads = run.GetProperty("threads").GetInt32();
         Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cores, "N0", source)} logical {(cores == 1 ? "core" : "cores")}, " +
            $"{N(threads, "N0", source)} torch {(threads == 1 ? "thread" : "threads")}, {run.GetProperty("device").GetString()} build; " +
@@ -286,16 +283,15 @@ public sealed class ReportBuilder
         return sorted.Length == 0 ? 0 : Bootstrap.Percentile(sorted, 0.5);
     }
 
-    void FinetuningResults()
+    void FinetuningResults(JsonElement? finetuneRun)
     {
         Md("### Finetuning");
-        var records = MetricsLog.Read(_run.Finetune);
-        if (records.Count == 0) { Md("Finetuning has not run for this pipeline yet."); return; }
+        var records = finetuneRun is null ? [] : MetricsLog.Read(_run.Finetune);
+        if (finetuneRun is not { } run || records.Count == 0) { Md("Finetuning has not run for this pipeline yet."); return; }
         var source = $"finetune/{MetricsLog.MetricsFile}";
         var evals = records.Where(r => r.Kind == MetricsRecord.EvalKind).ToList();
         var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
         var last = train[^1];
-        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(_run.Finetune, Trainer.RunFile))).RootElement;
         Md($"{N(last.Step, "N0", source)} steps, {N(last.Tokens, "N0", source)} tokens in {Duration(last.WallSeconds, source)}, one model for every task. " +
            Throughput(train, run, source) + " " +
            "Validation loss per task (on each task's held-out slice, response tokens only; `pretrain` is language modelling on held-out web text):");
@@ -432,10 +428,10 @@ public sealed class ReportBuilder
                     break;
             }
         }
-        markdown.AppendLine("## Where the numbers come from").AppendLine();
-        markdown.AppendLine("Files of the run folder each number above was read from:").AppendLine();
-        foreach (var source in _numbers.Select(n => n.Source).Distinct().Order(StringComparer.Ordinal)) markdown.AppendLine($"- `{source}`");
-        html.AppendLine(Markdown.ToHtml(string.Join("\n", ["## Where the numbers come from", "", .. _numbers.Select(n => n.Source).Distinct().Order(StringComparer.Ordinal).Select(s => $"- `{s}`")]), pipeline));
+        var sources = string.Join("\n", ["## Where the numbers come from", "", "Files of the run folder each number above was read from:", "",
+            .. _numbers.Select(n => n.Source).Distinct().Order(StringComparer.Ordinal).Select(s => $"- `{s}`")]);
+        markdown.AppendLine(sources);
+        html.AppendLine(Markdown.ToHtml(sources, pipeline));
 
         var markdownPath = Path.Combine(outFolder, MarkdownFile);
         var htmlPath = Path.Combine(outFolder, HtmlFile);

@@ -14,12 +14,8 @@ public static class Finetuning
     public const string DataStatsFile = "finetune-data.json";
 
     /// <summary>The config of a run: the resumed run's own, or the named finetuning preset; overrides on top.</summary>
-    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume)
-    {
-        var latest = new CheckpointStore(runFolder).Latest();
-        var config = resume && latest is not null ? CheckpointStore.ReadState(latest).Config : TrainingConfig.FinetunePreset(preset);
-        return config.With(overrides);
-    }
+    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
+        TrainingConfig.ForRun(runFolder, resume, () => TrainingConfig.FinetunePreset(preset), overrides);
 
     /// <summary>The pretraining run a model comes from: the folder holding run.json at or above it, if any.</summary>
     public static string? PretrainingRun(string from)
@@ -35,8 +31,7 @@ public static class Finetuning
         var run = PretrainingRun(from);
         if (run is null) return null;
         var latest = new CheckpointStore(run).Latest();
-        var config = latest is not null ? CheckpointStore.ReadState(latest).Config
-            : TrainingConfig.FromJson(JsonDocument.Parse(File.ReadAllText(Path.Combine(run, Trainer.RunFile))).RootElement.GetProperty("config").GetRawText());
+        var config = latest is not null ? CheckpointStore.ReadState(latest).Config : Trainer.RunConfig(Trainer.ReadRunFile(run));
         var folder = Pretraining.TokensFolder(config, run);
         return Directory.Exists(folder) ? folder : null;
     }

@@ -24,8 +24,7 @@ public sealed class FinetuningBatches : IBatchSource
     readonly long _seed;
     readonly int _batchSize, _accumulation, _padToken;
     readonly Dictionary<string, IReadOnlyList<FormattedExample>> _train = new();
-    readonly TokenStream? _pretrainTrain, _pretrainVal;
-    readonly BatchSampler? _replay;
+    readonly PretrainingBatches? _replay;
     readonly List<(Tensor, Tensor)> _validationTensors = [];
 
     public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, int batchSize, int accumulation,
@@ -52,13 +51,8 @@ public sealed class FinetuningBatches : IBatchSource
         if (mixture.ShareOf(Mixture.Pretrain) > 0)
         {
             if (pretrainTokens is null) throw new ArgumentException("the mixture replays pretraining text, but no pretraining tokens were given (use --mix without pretrain, or finetune from a pretraining run folder)");
-            _pretrainTrain = new TokenStream(pretrainTokens, ShardManifest.Train);
-            _pretrainVal = new TokenStream(pretrainTokens, ShardManifest.Val);
-            _replay = new BatchSampler(_pretrainTrain, batchSize, formats.ContextLength, seed);
-            var replayValidation = new BatchSampler(_pretrainVal, batchSize, formats.ContextLength, seed + 1);
-            var sets = Enumerable.Range(0, validationBatches).Select(i => replayValidation.Batch(i)).ToList();
-            _validationTensors.AddRange(sets);
-            validation[Mixture.Pretrain] = sets;
+            _replay = new PretrainingBatches(pretrainTokens, batchSize, formats.ContextLength, accumulation, validationBatches, seed);
+            validation[Mixture.Pretrain] = _replay.ValidationSets[ShardManifest.Val];
         }
         ValidationSets = validation;
         Stats = stats;
@@ -76,9 +70,9 @@ public sealed class FinetuningBatches : IBatchSource
 
     public (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep)
     {
-        long micro = step * _accumulation + microStep;
         var source = SourceOf(step, microStep);
-        if (source == Mixture.Pretrain) return _replay!.Batch(micro);
+        if (source == Mixture.Pretrain) return _replay!.TrainBatch(step, microStep);
+        long micro = step * _accumulation + microStep;
         var examples = _train[source];
         var rows = Enumerable.Range(0, _batchSize)
             .Select(row => examples[(int)(StableRandom.Hash(_seed, micro, row) % (ulong)examples.Count)]).ToList();
@@ -132,7 +126,6 @@ public sealed class FinetuningBatches : IBatchSource
     public void Dispose()
     {
         foreach (var (x, y) in _validationTensors) { x.Dispose(); y.Dispose(); }
-        _pretrainTrain?.Dispose();
-        _pretrainVal?.Dispose();
+        _replay?.Dispose();
     }
 }

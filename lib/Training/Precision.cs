@@ -18,4 +18,7 @@ public static class PrecisionExtensions
 {
     /// <summary>The type the forward and backward matmuls run in.</summary>
     public static ScalarType ComputeType(this Precision precision) => precision == Precision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
+    /// <summary>As logs, run files and the command line write it: fp32 or bf16.</summary>
+    public static string Name(this Precision precision) => precision.ToString().ToLowerInvariant();
 }

@@ -10,16 +10,9 @@ namespace LlmNotebooks.Training;
 /// </summary>
 public static class Pretraining
 {
-    /// <summary>
-    /// The config a run uses: a resumed run continues with the config it was started with (from its latest
-    /// checkpoint); a new run starts from the named preset. Overrides (key=value) apply on top in both cases.
-    /// </summary>
-    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume)
-    {
-        var latest = new CheckpointStore(runFolder).Latest();
-        var config = resume && latest is not null ? CheckpointStore.ReadState(latest).Config : TrainingConfig.Preset(preset);
-        return config.With(overrides);
-    }
+    /// <summary>The config of a run: the resumed run's own, or the named pretraining preset; overrides on top.</summary>
+    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
+        TrainingConfig.ForRun(runFolder, resume, () => TrainingConfig.Preset(preset), overrides);
 
     /// <summary>Where the shards for a config's corpus and tokenizer live, beside the run folder.</summary>
     public static string TokensFolder(TrainingConfig config, string runFolder)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
 
-/// <summary>Random windows of the prepared train split, and a fixed set of windows of the val split.</summary>
+/// <summary>Random windows of the prepared train split, and a fixed set of windows of the val split (pretraining, and finetuning's replay).</summary>
 public sealed class PretrainingBatches : IBatchSource
 {
     readonly TokenStream _train, _val;

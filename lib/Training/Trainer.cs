@@ -36,6 +36,12 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
 {
     public const string RunFile = "run.json";
 
+    /// <summary>A run's run.json: its config, model, hardware and the matmul ceiling its MFU is relative to.</summary>
+    public static JsonElement ReadRunFile(string runFolder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(runFolder, RunFile))).RootElement;
+
+    /// <summary>The training config a run.json records.</summary>
+    public static TrainingConfig RunConfig(JsonElement run) => TrainingConfig.FromJson(run.GetProperty("config").GetRawText());
+
     /// <summary>Called after every step.</summary>
     public Action<TrainerProgress>? Progress { get; init; }
 
@@ -137,7 +143,7 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
                 GradNorm = result.GradientNorm, TokensPerSecond = tokensPerSecond,
                 Mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9),
                 PeakMemoryMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
-                Precision = config.Precision.ToString().ToLowerInvariant(),
+                Precision = config.Precision.Name(),
                 Mixture = data.Seen(step),
             });
             Progress?.Invoke(new TrainerProgress(step, config.MaxSteps, result.Loss, tokensPerSecond,
@@ -208,7 +214,7 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
             cpu = CpuInfo.Detect(),
             threads = torch.get_num_threads(),
             matmul_ceiling_gflops = ceiling,
-            matmul_ceiling_precision = config.Precision.ToString().ToLowerInvariant(),
+            matmul_ceiling_precision = config.Precision.Name(),
             device = TorchRuntime.BuildDevice,
         };
         AtomicFile.WriteAllText(Path.Combine(runFolder, RunFile), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));

@@ -105,6 +105,17 @@ public sealed record TrainingConfig
         },
     };
 
+    /// <summary>
+    /// The config a run uses: a resumed run continues with the config it was started with (from its latest
+    /// checkpoint); a new run starts from <paramref name="preset"/>. Overrides (key=value) apply on top in both cases.
+    /// </summary>
+    public static TrainingConfig ForRun(string runFolder, bool resume, Func<TrainingConfig> preset, IEnumerable<string> overrides)
+    {
+        var latest = new CheckpointStore(runFolder).Latest();
+        var config = resume && latest is not null ? CheckpointStore.ReadState(latest).Config : preset();
+        return config.With(overrides);
+    }
+
     public static TrainingConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
         : throw new ArgumentException($"unknown training preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 
