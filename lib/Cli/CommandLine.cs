@@ -74,7 +74,7 @@ public static class CommandLine
         {
             notebooks.SetDescription("Work with the notebooks in notebooks/.");
             notebooks.AddCommand<RunNotebooksCommand>("run")
-                .WithDescription("Run notebooks top to bottom without an editor and save them with their outputs.")
+                .WithDescription("Run notebooks top to bottom in the real .NET Interactive kernel (the one VS Code and Jupyter start) and save them with their outputs.")
                 .WithExample("notebooks", "run", "00-setup", "--set", "scale=smoke");
         });
     }

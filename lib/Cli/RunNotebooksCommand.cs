@@ -5,7 +5,11 @@ using Spectre.Console.Cli;
 
 namespace LlmNotebooks.Cli;
 
-public sealed class RunNotebooksCommand(IAnsiConsole console) : AsyncCommand<RunNotebooksCommand.Settings>
+/// <summary>
+/// Runs notebooks in the real kernel (dotnet-interactive, as VS Code and Jupyter start it) and saves them with their
+/// outputs: what passes here runs in a student's editor.
+/// </summary>
+public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNotebooksCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -21,13 +25,17 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : AsyncCommand<Run
         [Description("Where the executed notebooks (with outputs) are written. Default: reports/notebooks.")]
         public string? Out { get; init; }
 
+        [CommandOption("--cell-timeout <MINUTES>")]
+        [Description("Fail a cell that runs longer than this many minutes (default: no limit).")]
+        public double? CellTimeout { get; init; }
+
         public override ValidationResult Validate() =>
             Parameters.FirstOrDefault(p => !p.Contains('=')) is { } bad
                 ? ValidationResult.Error($"--set expects KEY=VALUE, got '{bad}'")
                 : ValidationResult.Success();
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var parameters = settings.Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1]);
         var outFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Reports, "notebooks"));
@@ -42,15 +50,16 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : AsyncCommand<Run
             var runner = new NotebookRunner
             {
                 CellStarting = (cell, firstLine) => console.MarkupLine($"  [grey]cell {cell}:[/] {Markup.Escape(Shorten(firstLine))}"),
+                CellTimeout = settings.CellTimeout is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             };
-            var result = await runner.RunAsync(file, Path.Combine(outFolder, Path.GetFileName(file)), parameters, cancellation);
+            var result = runner.Run(file, Path.Combine(outFolder, Path.GetFileName(file)), parameters, cancellation);
             if (!result.Succeeded)
             {
                 console.MarkupLine($"[red]FAILED[/] {Markup.Escape(result.Failure!.ToString())}");
                 console.MarkupLine($"  executed notebook with the error: {Markup.Escape(result.ExecutedNotebook)}");
                 return 1;
             }
-            console.MarkupLine($"  [green]ok[/] {result.CellsRun} code cells in {result.Elapsed.TotalSeconds:F1} s -> {Markup.Escape(result.ExecutedNotebook)}");
+            console.MarkupLine($"  [green]ok[/] {result.Cells.Count} code cells, {result.Charts} {(result.Charts == 1 ? "chart" : "charts")} in {result.Elapsed.TotalSeconds:F1} s -> {Markup.Escape(result.ExecutedNotebook)}");
         }
         return 0;
     }

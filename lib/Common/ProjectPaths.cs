@@ -7,7 +7,10 @@ public static class ProjectPaths
 
     static readonly Lazy<string> RootFolder = new(FindRoot);
 
-    /// <summary>The folder that holds LlmNotebooks.csproj (falls back to the current directory outside a clone).</summary>
+    /// <summary>
+    /// The folder that holds LlmNotebooks.csproj: found from the library's own location (bin/Release/net10.0/ in a
+    /// clone, also when a notebook kernel loaded it), else from the current directory; the current directory outside a clone.
+    /// </summary>
     public static string Root => RootFolder.Value;
 
     public static string Notebooks => Path.Combine(Root, "notebooks");
@@ -16,7 +19,7 @@ public static class ProjectPaths
 
     static string FindRoot()
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+        foreach (var start in new[] { Path.GetDirectoryName(typeof(ProjectPaths).Assembly.Location)!, Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, ProjectFile))) return dir.FullName;

@@ -158,7 +158,7 @@ public static class Evaluator
                 var scores = labelTokens.Select(tokens =>
                 {
                     int[] sequence = [.. item.Prompt.Prompt, .. tokens];
-                    var logits = model.forward(tensor(sequence.Select(t => (long)t).ToArray()).unsqueeze(0));   // (1, T, V)
+                    var logits = model.forward(Tokens.TokenBatch.Row(sequence));   // (1, T, V)
                     var logProbabilities = nn.functional.log_softmax(logits[0].to(ScalarType.Float32), 1);
                     int start = item.Prompt.Prompt.Length - 1;   // position predicting the first label token
                     return Enumerable.Range(0, tokens.Length).Sum(k => logProbabilities[start + k, tokens[k]].item<float>());

@@ -49,12 +49,14 @@ public sealed class Gpt : Module<Tensor, Tensor>
     public Gpt(GptConfig config, long? seed = null) : base("gpt")
     {
         Config = config.Validate();
-        if (seed is { } s) torch.manual_seed(s);
         transformer = new Transformer(config);
         lm_head = Linear(config.Width, config.VocabSize, hasBias: false);
         if (config.TiedEmbeddings) lm_head.weight = transformer.TokenEmbedding.weight!;
         RegisterComponents();
-        Initialize();
+        // A generator of its own: the weights do not depend on what else drew from torch's global one. (Tensor.normal_
+        // rather than init.normal_, which ignores its generator argument in TorchSharp 0.107.)
+        using var generator = seed is { } s ? new torch.Generator((ulong)s) : null;
+        Initialize(generator);
     }
 
     public GptConfig Config { get; }
@@ -73,23 +75,23 @@ public sealed class Gpt : Module<Tensor, Tensor>
     /// GPT-2's initialisation: weights N(0, 0.02), biases 0, and the two projections that write into the residual
     /// stream in every block scaled down by 1/sqrt(2·layers), so the stream's variance does not grow with depth.
     /// </summary>
-    void Initialize()
+    void Initialize(torch.Generator? generator)
     {
         using var _ = no_grad();
         foreach (var module in modules())
         {
             if (module is Linear linear)
             {
-                init.normal_(linear.weight, 0.0, 0.02);
+                linear.weight.normal_(0.0, 0.02, generator);
                 if (linear.bias is not null) init.zeros_(linear.bias);
             }
-            else if (module is Embedding embedding) init.normal_(embedding.weight, 0.0, 0.02);
+            else if (module is Embedding embedding) embedding.weight!.normal_(0.0, 0.02, generator);
         }
         double residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
         foreach (var block in Blocks)
         {
-            init.normal_(block.Attention.OutputProjection.weight, 0.0, residualStd);
-            init.normal_(block.Mlp.OutputProjection.weight, 0.0, residualStd);
+            block.Attention.OutputProjection.weight.normal_(0.0, residualStd, generator);
+            block.Mlp.OutputProjection.weight.normal_(0.0, residualStd, generator);
         }
     }
 
@@ -162,13 +164,38 @@ public sealed class Gpt : Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Attention weights of every head of one layer on a sequence, (nh, T, T): row i is how token i spreads its
+    /// attention over tokens 0..i. The layer runs its explicit path (the fused kernel never forms the weights) for
+    /// this one forward; the model is left as it was.
+    /// </summary>
+    public Tensor AttentionWeights(IReadOnlyList<int> ids, int layer)
+    {
+        using var scope = NewDisposeScope();
+        bool wasTraining = training;
+        var attention = Blocks[layer].Attention;
+        eval();
+        attention.CaptureWeights = true;
+        try
+        {
+            using (no_grad()) forward(Tokens.TokenBatch.Row(ids, Head.weight.device));
+            return attention.Weights![0].to(ScalarType.Float32).cpu().clone().MoveToOuterDisposeScope();   // (nh, T, T)
+        }
+        finally
+        {
+            attention.CaptureWeights = false;
+            train(wasTraining);
+        }
+    }
+
+    /// <summary>
     /// Distinct parameters: with tied embeddings lm_head.weight is the token embedding itself (TorchSharp lists it
     /// under both names, through different handles), so it is left out here; the optimizer and the counts use this.
     /// </summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> UniqueParameters() =>
-        named_parameters().Where(p => !(Config.TiedEmbeddings && p.name == TiedHeadName)).Select(p => (p.name, p.parameter)).ToList();
+        named_parameters().Where(p => !(Config.TiedEmbeddings && p.name == HeadWeightName)).Select(p => (p.name, p.parameter)).ToList();
 
-    const string TiedHeadName = "lm_head.weight";
+    /// <summary>State_dict names of the output head and the token embedding (one tensor when tied).</summary>
+    public const string HeadWeightName = "lm_head.weight", TokenEmbeddingName = "transformer.wte.weight";
 
     /// <summary>
     /// FLOPs to train on one token, nanoGPT's estimate (from the PaLM paper's appendix): 6 per non-embedding weight

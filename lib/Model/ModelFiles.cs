@@ -1,27 +1,32 @@
 using System.Text.Json;
+using LlmNotebooks.TensorFiles;
 using LlmNotebooks.Tokenization;
-using TorchSharp;
-using TorchSharp.PyBridge;
+using static TorchSharp.torch;
 
 namespace LlmNotebooks.Model;
 
 /// <summary>
-/// A model on disk, usable on its own: <c>model.pt</c> (a PyTorch state_dict with nanoGPT's names, readable by
-/// <c>torch.load</c>), <c>config.json</c> (the shape, nanoGPT's field names), <c>tokenizer.json</c> (which
-/// tokenizer, its special tokens) and, for our own BPE, <c>tokenizer/vocab.json</c> + <c>merges.txt</c>.
+/// A model on disk, usable on its own: <c>model.safetensors</c> (the weights, with nanoGPT's state_dict names; what
+/// this project loads), <c>config.json</c> (the shape, nanoGPT's field names), <c>tokenizer.json</c> (which
+/// tokenizer, its special tokens) and, for our own BPE, <c>tokenizer/vocab.json</c> + <c>merges.txt</c>. A hand-in
+/// model also gets <c>model.pt</c>, the same state_dict in PyTorch's format (<c>torch.load</c> reads it).
 /// </summary>
 public static class ModelFiles
 {
-    public const string Weights = "model.pt", SafeTensors = "model.safetensors", ConfigFile = "config.json",
+    public const string Weights = "model.safetensors", HandIn = "model.pt", ConfigFile = "config.json",
         TokenizerFile = "tokenizer.json", TokenizerFolder = "tokenizer";
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    public static void Save(string folder, Gpt model, TextTokenizer tokenizer, bool safetensors = false)
+    /// <param name="handIn">Also write model.pt (the run's exported model; checkpoints skip it).</param>
+    public static void Save(string folder, Gpt model, TextTokenizer tokenizer, bool handIn = false)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.Write(Path.Combine(folder, Weights), stream => model.save_py(stream, leaveOpen: true));
-        if (safetensors) AtomicFile.Write(Path.Combine(folder, SafeTensors), stream => model.save_safetensors(stream, leaveOpen: true));
+        var stateDict = StateDict(model);
+        // safetensors holds no shared tensors: a tied head is the token embedding, so it is left out and restored on load.
+        SafeTensorsFile.Write(Path.Combine(folder, Weights),
+            stateDict.Where(p => !(model.Config.TiedEmbeddings && p.Key == Gpt.HeadWeightName)).ToDictionary(), new Dictionary<string, string> { ["format"] = "pt" });
+        if (handIn) PyTorchFile.Write(Path.Combine(folder, HandIn), stateDict);
         model.Config.Save(Path.Combine(folder, ConfigFile));
         var manifest = tokenizer.Manifest;
         if (tokenizer.Folder is not null)
@@ -35,24 +40,55 @@ public static class ModelFiles
         AtomicFile.WriteAllText(Path.Combine(folder, TokenizerFile), JsonSerializer.Serialize(manifest, Json));
     }
 
-    /// <summary>The model and tokenizer saved in a folder (or next to a model.pt path).</summary>
+    /// <summary>The model's state_dict with a tied head as the very tensor of the token embedding (one storage in model.pt).</summary>
+    static Dictionary<string, Tensor> StateDict(Gpt model)
+    {
+        var stateDict = model.state_dict();
+        if (model.Config.TiedEmbeddings) stateDict[Gpt.HeadWeightName] = stateDict[Gpt.TokenEmbeddingName];
+        return stateDict;
+    }
+
+    /// <summary>The model and tokenizer saved in a folder (or beside a model.safetensors or model.pt path).</summary>
     public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder)
     {
-        var weights = Directory.Exists(pathOrFolder) ? Path.Combine(pathOrFolder, Weights) : pathOrFolder;
-        if (!File.Exists(weights)) throw new FileNotFoundException($"model not found: {weights}", weights);
-        var folder = Path.GetDirectoryName(Path.GetFullPath(weights))!;
+        var folder = Directory.Exists(pathOrFolder) ? pathOrFolder : Path.GetDirectoryName(Path.GetFullPath(pathOrFolder))!;
+        var weights = Path.Combine(folder, Weights);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException(File.Exists(Path.Combine(folder, HandIn))
+                ? $"{folder} has {HandIn} but not {Weights}, the copy of the weights this program loads"
+                : $"model not found: {weights}", weights);
         var configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{weights} has no {ConfigFile} beside it (the model's shape)", configPath);
         var model = new Gpt(GptConfig.Load(configPath));
+        LoadWeights(model, weights);
+        return (model, LoadTokenizer(folder));
+    }
+
+    /// <summary>Copies a safetensors file's weights into a model of the same shape; a mismatch names the file and the tensors.</summary>
+    public static void LoadWeights(Gpt model, string weights)
+    {
+        var tensors = SafeTensorsFile.Read(weights);
         try
         {
-            model.load_py(weights, strict: true);
+            var expected = model.state_dict();
+            if (model.Config.TiedEmbeddings) expected.Remove(Gpt.HeadWeightName);
+            var missing = expected.Keys.Except(tensors.Keys).ToList();
+            var unexpected = tensors.Keys.Except(expected.Keys).ToList();
+            var misshapen = expected.Keys.Intersect(tensors.Keys).Where(k => !expected[k].shape.SequenceEqual(tensors[k].shape)).ToList();
+            if (missing.Count + unexpected.Count + misshapen.Count > 0)
+                throw new InvalidDataException($"{weights} does not fit the model in {ConfigFile}: " + string.Join("; ", new[]
+                {
+                    missing.Count > 0 ? $"missing {string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? "…" : "")}" : null,
+                    unexpected.Count > 0 ? $"unexpected {string.Join(", ", unexpected.Take(3))}{(unexpected.Count > 3 ? "…" : "")}" : null,
+                    misshapen.Count > 0 ? $"different shape: {string.Join(", ", misshapen.Take(3).Select(k => $"{k} [{string.Join(",", tensors[k].shape)}] vs [{string.Join(",", expected[k].shape)}]"))}" : null,
+                }.Where(s => s is not null)));
+            using var _ = no_grad();
+            foreach (var (name, target) in expected) target.copy_(tensors[name]);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or KeyNotFoundException)
+        finally
         {
-            throw new InvalidDataException($"{weights} does not fit the model in {configPath}: {e.Message}", e);
+            foreach (var t in tensors.Values) t.Dispose();
         }
-        return (model, LoadTokenizer(folder));
     }
 
     public static TextTokenizer LoadTokenizer(string folder)

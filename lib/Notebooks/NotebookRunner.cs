@@ -1,11 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
-using Microsoft.DotNet.Interactive;
-using Microsoft.DotNet.Interactive.Commands;
-using Microsoft.DotNet.Interactive.CSharp;
-using Microsoft.DotNet.Interactive.Documents;
-using Microsoft.DotNet.Interactive.Documents.Jupyter;
-using Microsoft.DotNet.Interactive.Events;
-using Microsoft.DotNet.Interactive.PackageManagement;
+using System.Text;
+using System.Text.Json.Nodes;
+using LlmNotebooks.Reporting;
 
 namespace LlmNotebooks.Notebooks;
 
@@ -15,214 +12,215 @@ public sealed record CellFailure(string Notebook, int Cell, string Error)
     public override string ToString() => $"{Notebook}: cell {Cell} failed: {Error}";
 }
 
-/// <summary>The outcome of one headless notebook run.</summary>
-public sealed record NotebookRunResult(string Notebook, string ExecutedNotebook, int CellsRun, int CodeCells, TimeSpan Elapsed, CellFailure? Failure)
+/// <summary>One code cell as it ran: how long it took and how many charts it showed.</summary>
+public sealed record CellRun(int Cell, string FirstLine, TimeSpan Elapsed, int Charts);
+
+/// <summary>The outcome of one notebook run.</summary>
+public sealed record NotebookRunResult(string Notebook, string ExecutedNotebook, IReadOnlyList<CellRun> Cells, TimeSpan Elapsed, CellFailure? Failure)
 {
     public bool Succeeded => Failure is null;
+    public int Charts => Cells.Sum(c => c.Charts);
 }
 
 /// <summary>
-/// Runs a Polyglot (.ipynb) notebook top to bottom in this process with the .NET Interactive C# kernel, the way
-/// VS Code would, stopping at the first failing cell. Outputs (displays, standard output, errors) are written into
-/// a copy of the notebook, which is how report figures are produced without an editor.
+/// Runs a notebook top to bottom in a real .NET Interactive kernel (<see cref="KernelProcess"/>, the process a
+/// student's editor starts), stopping at the first failing cell, and saves a copy with every output, as an editor
+/// would. A cell fails when the kernel reports an error, when the compiler warns (a student reads a warning in red
+/// as an error), when it updates a display the editor cannot find, or when a cell tagged
+/// <see cref="NotebookFile.ChartTag"/> shows no chart.
 /// <para>
 /// Parameters: the first code cell that starts with <see cref="ParametersMarker"/> declares the notebook's
-/// parameters as ordinary variables; a run can override any of them by name, and the override is converted to the
-/// variable's declared type. Tests run the same notebooks at smoke scale this way.
+/// parameters as ordinary variables; a run can override any of them by name, converted to the variable's declared
+/// type. Tests run the notebooks at smoke scale this way.
 /// </para>
 /// </summary>
 public sealed class NotebookRunner
 {
     public const string ParametersMarker = "// Parameters";
-    const string CSharp = "csharp";
 
-    static readonly KernelInfoCollection Kernels = CreateKernelInfos();
-
-    /// <summary>Called with each cell's number and first line before it runs (for progress display).</summary>
+    /// <summary>Called with each code cell's number and first line before it runs (for progress display).</summary>
     public Action<int, string>? CellStarting { get; init; }
 
-    public async Task<NotebookRunResult> RunAsync(
-        string notebookPath, string executedPath, IReadOnlyDictionary<string, string>? parameters = null,
+    /// <summary>Longest a single cell may run; none by default (a notebook at full scale trains for a while).</summary>
+    public TimeSpan? CellTimeout { get; init; }
+
+    public NotebookRunResult Run(string notebookPath, string executedPath, IReadOnlyDictionary<string, string>? parameters = null,
         CancellationToken cancellation = default)
     {
         notebookPath = Path.GetFullPath(notebookPath);
         string name = Path.GetFileName(notebookPath);
-        var document = await ReadAsync(notebookPath);
+        var notebook = NotebookFile.Load(notebookPath);
         var overrides = new Dictionary<string, string>(parameters ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int cellsRun = 0, codeCells = 0;
+        var clock = Stopwatch.StartNew();
+        var runs = new List<CellRun>();
         CellFailure? failure = null;
-
-        string previousDirectory = Environment.CurrentDirectory;
-        // Relative paths in a notebook (#r "../bin/...", data folders) are relative to the notebook, as in an editor.
-        Environment.CurrentDirectory = Path.GetDirectoryName(notebookPath)!;
-        using var kernel = CreateKernel(out var csharp);
-        var outputs = new OutputCollector();
+        foreach (var cell in notebook.Cells) cell.ClearOutputs();
         try
         {
+            using var kernel = KernelProcess.Start(Path.GetDirectoryName(notebookPath)!);
+            var outputs = new OutputCollector();
             bool parametersSeen = false;
-            for (int i = 0; i < document.Elements.Count && failure is null; i++)
+            foreach (var cell in notebook.Cells.Where(c => c.IsCode))
             {
-                var cell = document.Elements[i];
-                cell.Outputs.Clear();
-                if (!IsCode(cell)) continue;
-                codeCells++;
                 cancellation.ThrowIfCancellationRequested();
-                CellStarting?.Invoke(i + 1, FirstLine(cell.Contents));
-                var result = await kernel.SendAsync(new SubmitCode(cell.Contents, CSharp), cancellation);
-                cellsRun++;
-                cell.ExecutionOrder = cellsRun;
-                outputs.Collect(result, cell);
-                failure = Failure(name, i + 1, result);
-                if (failure is null && !parametersSeen && cell.Contents.TrimStart().StartsWith(ParametersMarker, StringComparison.Ordinal))
+                CellStarting?.Invoke(cell.Number, cell.FirstLine);
+                var cellClock = Stopwatch.StartNew();
+                KernelResult result;
+                try
+                {
+                    result = kernel.Submit(cell.Source, CellTimeout, cancellation);
+                }
+                catch (KernelProcessException e)
+                {
+                    failure = new CellFailure(name, cell.Number, e.Message);
+                    break;
+                }
+                cell.ExecutionCount = runs.Count + 1;
+                var problems = outputs.Collect(result, cell);
+                int charts = Charts(cell.Outputs);
+                runs.Add(new CellRun(cell.Number, cell.FirstLine, cellClock.Elapsed, charts));
+                failure = result.Error is { } error ? new CellFailure(name, cell.Number, FirstLine(error))
+                    : problems.Count > 0 ? new CellFailure(name, cell.Number, problems[0])
+                    : cell.Tags.Contains(NotebookFile.ChartTag) && charts == 0 ? new CellFailure(name, cell.Number, "the cell is tagged to show a chart but showed none")
+                    : null;
+                if (failure is not null) break;
+                if (!parametersSeen && cell.Source.TrimStart().StartsWith(ParametersMarker, StringComparison.Ordinal))
                 {
                     parametersSeen = true;
-                    failure = await ApplyOverridesAsync(csharp, overrides, name, i + 1);
+                    failure = ApplyOverrides(kernel, overrides, name, cell.Number, cancellation);
                     overrides.Clear();
+                    if (failure is not null) break;
                 }
             }
             if (failure is null && overrides.Count > 0)
-                failure = new CellFailure(name, 0,
-                    $"parameters given ({string.Join(", ", overrides.Keys)}) but the notebook has no cell starting with '{ParametersMarker}'");
+                failure = new CellFailure(name, 0, $"parameters given ({string.Join(", ", overrides.Keys)}) but the notebook has no cell starting with '{ParametersMarker}'");
+        }
+        catch (KernelProcessException e)
+        {
+            failure = new CellFailure(name, 0, e.Message);
         }
         finally
         {
-            Environment.CurrentDirectory = previousDirectory;
+            notebook.Save(executedPath);
         }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(executedPath))!);
-        await File.WriteAllTextAsync(executedPath, Notebook.ToJupyterJson(document), cancellation);
-        return new NotebookRunResult(notebookPath, Path.GetFullPath(executedPath), cellsRun, codeCells, clock.Elapsed, failure);
+        return new NotebookRunResult(notebookPath, Path.GetFullPath(executedPath), runs, clock.Elapsed, failure);
     }
 
-    /// <summary>Reads a notebook file; a file that is not a valid notebook is one clear error naming it.</summary>
-    public static async Task<InteractiveDocument> ReadAsync(string path)
+    /// <summary>Assigns each override to the parameter variable of that name, written as a C# literal of its declared type.</summary>
+    static CellFailure? ApplyOverrides(KernelProcess kernel, Dictionary<string, string> overrides, string notebook, int cell, CancellationToken cancellation)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
-        try
-        {
-            await using var stream = File.OpenRead(path);
-            return Notebook.Read(stream, Kernels);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{path} is not a valid .ipynb notebook: {e.Message}", e);
-        }
-    }
-
-    /// <summary>Names and declared types of the parameters a notebook's parameters cell defines.</summary>
-    static async Task<CellFailure?> ApplyOverridesAsync(CSharpKernel csharp, Dictionary<string, string> overrides, string notebook, int cell)
-    {
+        if (overrides.Count == 0) return null;
+        var variables = kernel.Variables();
+        var assignments = new StringBuilder();
         foreach (var (key, text) in overrides)
         {
-            var variable = csharp.ScriptState.Variables.LastOrDefault(v => v.Name == key);
-            if (variable is null)
-            {
-                var known = string.Join(", ", csharp.ScriptState.Variables.Select(v => v.Name).Distinct());
-                return new CellFailure(notebook, cell, $"unknown parameter '{key}'; the parameters cell defines: {known}");
-            }
-            object value;
-            try
-            {
-                value = ConvertParameter(text, variable.Type);
-            }
-            catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or ArgumentException)
-            {
-                return new CellFailure(notebook, cell, $"parameter '{key}' expects {variable.Type.Name}, got '{text}': {e.Message}");
-            }
-            variable.Value = value;
+            if (!variables.TryGetValue(key, out var type))
+                return new CellFailure(notebook, cell, $"unknown parameter '{key}'; the parameters cell defines: {string.Join(", ", variables.Keys)}");
+            var literal = Literal(text, type);
+            if (literal is null) return new CellFailure(notebook, cell, $"parameter '{key}' expects {ShortType(type)}, got '{text}'");
+            assignments.AppendLine($"{key} = {literal};");
         }
-        return null;
+        var result = kernel.Submit(assignments.ToString(), TimeSpan.FromMinutes(1), cancellation);
+        return result.Error is { } error ? new CellFailure(notebook, cell, $"could not set the parameters: {FirstLine(error)}") : null;
     }
 
-    static object ConvertParameter(string text, Type type)
-    {
-        var target = Nullable.GetUnderlyingType(type) ?? type;
-        if (target == typeof(string)) return text;
-        if (target.IsEnum) return Enum.Parse(target, text, ignoreCase: true);
-        return Convert.ChangeType(text, target, CultureInfo.InvariantCulture);
-    }
+    static string ShortType(string type) => type.StartsWith("System.", StringComparison.Ordinal) ? type["System.".Length..] : type;
 
-    static CompositeKernel CreateKernel(out CSharpKernel csharp)
+    /// <summary>The C# literal for a value of the given type, or null when the text is not such a value.</summary>
+    static string? Literal(string text, string type)
     {
-        csharp = new CSharpKernel(CSharp)
-            .UseNugetDirective((k, references) =>
-            {
-                k.AddAssemblyReferences(references.SelectMany(r => r.AssemblyPaths));
-                return Task.CompletedTask;
-            }, forceRestore: false)
-            .UseKernelHelpers();
-        var composite = new CompositeKernel("notebook") { csharp };
-        composite.DefaultKernelName = CSharp;
-        return composite;
-    }
-
-    /// <summary>
-    /// Turns a cell's kernel events into notebook outputs. A display that is updated later (a live chart, possibly
-    /// from a later cell) is replaced in place rather than repeated. This kernel version gives a value's updates an
-    /// id of their own, different from its first display's, so an update id seen for the first time is matched to the
-    /// latest display that has no updates yet.
-    /// </summary>
-    sealed class OutputCollector
-    {
-        readonly Dictionary<string, (InteractiveDocumentElement Cell, int Index)> _updated = new();
-        readonly List<(InteractiveDocumentElement Cell, int Index)> _notYetUpdated = [];
-
-        public void Collect(KernelCommandResult result, InteractiveDocumentElement cell)
+        var invariant = CultureInfo.InvariantCulture;
+        return type switch
         {
-            foreach (var e in result.Events)
-            {
-                switch (e)
-                {
-                    case DisplayedValueUpdated u:
-                        if (u.ValueId is null || !_updated.TryGetValue(u.ValueId, out var target))
-                        {
-                            if (_notYetUpdated.Count == 0) { cell.Outputs.Add(new DisplayElement(Formatted(u))); break; }
-                            target = _notYetUpdated[^1];
-                            _notYetUpdated.RemoveAt(_notYetUpdated.Count - 1);
-                            if (u.ValueId is not null) _updated[u.ValueId] = target;
-                        }
-                        target.Cell.Outputs[target.Index] = new DisplayElement(Formatted(u));
-                        break;
-                    case DisplayedValueProduced d:
-                        _notYetUpdated.Add((cell, cell.Outputs.Count));
-                        cell.Outputs.Add(new DisplayElement(Formatted(d)));
-                        break;
-                    case StandardOutputValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stdout")); break;
-                    case StandardErrorValueProduced o: cell.Outputs.Add(new TextElement(Plain(o), "stderr")); break;
-                    case ReturnValueProduced o:
-                        var value = new ReturnValueElement { ExecutionOrder = cell.ExecutionOrder };
-                        foreach (var (mime, text) in Formatted(o)) value.Data[mime] = text;
-                        cell.Outputs.Add(value);
-                        break;
-                    case CommandFailed f:
-                        cell.Outputs.Add(new ErrorElement(errorValue: FirstLine(f.Message), errorName: f.Exception?.GetType().Name ?? "Error",
-                            stackTrace: f.Message.Split('\n')));
-                        break;
-                }
-            }
-        }
+            "System.String" => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t") + "\"",
+            "System.Int32" => int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i.ToString(invariant) : null,
+            "System.Int64" => long.TryParse(text, NumberStyles.Integer, invariant, out var l) ? l.ToString(invariant) + "L" : null,
+            "System.Double" => double.TryParse(text, NumberStyles.Float, invariant, out var d) && double.IsFinite(d) ? d.ToString("R", invariant) + "d" : null,
+            "System.Boolean" => bool.TryParse(text, out var b) ? (b ? "true" : "false") : null,
+            _ => null,
+        };
     }
 
-    static CellFailure? Failure(string notebook, int cell, KernelCommandResult result)
+    static int Charts(JsonArray outputs) => outputs.OfType<JsonObject>()
+        .Select(o => (string?)o["data"]?["text/html"] ?? "")
+        .Sum(html => CountOf(html, $"class=\"{ChartHtml.ChartClass}\""));
+
+    static int CountOf(string text, string part)
     {
-        var failed = result.Events.OfType<CommandFailed>().FirstOrDefault();
-        return failed is null ? null : new CellFailure(notebook, cell, FirstLine(failed.Message));
+        int count = 0;
+        for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal)) count++;
+        return count;
     }
-
-    static bool IsCode(InteractiveDocumentElement cell) =>
-        cell.KernelName is CSharp or "C#" or "c#" && !string.IsNullOrWhiteSpace(cell.Contents);
-
-    static string Plain(DisplayEvent e) => e.FormattedValues.FirstOrDefault()?.Value ?? e.Value?.ToString() ?? "";
-
-    static Dictionary<string, object> Formatted(DisplayEvent e) =>
-        e.FormattedValues.ToDictionary(v => v.MimeType, v => (object)v.Value);
 
     static string FirstLine(string text) => text.TrimStart().Split('\n', 2)[0].Trim();
 
-    static KernelInfoCollection CreateKernelInfos() =>
-    [
-        new Microsoft.DotNet.Interactive.Documents.KernelInfo(CSharp, "C#", ["c#", "C#"]),
-        new Microsoft.DotNet.Interactive.Documents.KernelInfo("markdown", "Markdown", ["md"]),
-    ];
+    /// <summary>
+    /// Turns a cell's kernel events into nbformat outputs, as Jupyter shows them: stdout and stderr streams (merged
+    /// while consecutive), displays, the cell's value, its error. A display updated later (a live chart, possibly
+    /// from a later cell) is replaced in place, as an editor does, matched by its display id.
+    /// </summary>
+    sealed class OutputCollector
+    {
+        readonly Dictionary<string, JsonObject> _displays = new();
+
+        /// <summary>Adds the outputs to the cell; returns what a student would see go wrong (compiler warnings, lost updates).</summary>
+        public List<string> Collect(KernelResult result, NotebookFile.Cell cell)
+        {
+            var problems = new List<string>();
+            foreach (var e in result.Events)
+            {
+                switch (e.Type)
+                {
+                    case "StandardOutputValueProduced": Stream(cell, "stdout", Text(e.Body)); break;
+                    case "StandardErrorValueProduced": Stream(cell, "stderr", Text(e.Body)); break;
+                    case "DisplayedValueProduced":
+                        var display = new JsonObject { ["output_type"] = "display_data", ["data"] = Data(e.Body), ["metadata"] = new JsonObject() };
+                        cell.Outputs.Add(display);
+                        if ((string?)e.Body["valueId"] is { } id) _displays[id] = display;
+                        break;
+                    case "DisplayedValueUpdated":
+                        if ((string?)e.Body["valueId"] is { } updated && _displays.TryGetValue(updated, out var target)) target["data"] = Data(e.Body);
+                        else problems.Add("an update of a display the editor never showed, so it is lost (value.Display() in this kernel " +
+                                          "returns a different display than the one it shows: use KernelInvocationContext.Current.Display(value))");
+                        break;
+                    case "ReturnValueProduced":
+                        cell.Outputs.Add(new JsonObject
+                        {
+                            ["output_type"] = "execute_result", ["execution_count"] = cell.ExecutionCount, ["data"] = Data(e.Body), ["metadata"] = new JsonObject(),
+                        });
+                        break;
+                    case "DiagnosticsProduced":
+                        var warnings = e.Body["diagnostics"]?.AsArray().OfType<JsonObject>().Zip(e.Body["formattedDiagnostics"]?.AsArray().OfType<JsonObject>() ?? [])
+                            .Where(d => (string?)d.First["severity"] == "warning").Select(d => (string?)d.Second["value"] ?? "").ToList() ?? [];
+                        foreach (var warning in warnings) Stream(cell, "stderr", warning + "\n");
+                        problems.AddRange(warnings.Select(w => $"compiler warning: {w}"));
+                        break;
+                }
+            }
+            if (result.Error is { } error)
+                cell.Outputs.Add(new JsonObject
+                {
+                    ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = FirstLine(error),
+                    ["traceback"] = new JsonArray([.. error.Split('\n').Select(l => (JsonNode)l.TrimEnd('\r'))]),
+                });
+            return problems;
+        }
+
+        static void Stream(NotebookFile.Cell cell, string name, string text)
+        {
+            if (cell.Outputs.Count > 0 && cell.Outputs[^1] is JsonObject last && (string?)last["output_type"] == "stream" && (string?)last["name"] == name)
+                last["text"] = (string?)last["text"] + text;
+            else cell.Outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = name, ["text"] = text });
+        }
+
+        static string Text(JsonObject body) => (string?)body["formattedValues"]?[0]?["value"] ?? "";
+
+        static JsonObject Data(JsonObject body)
+        {
+            var data = new JsonObject();
+            foreach (var value in body["formattedValues"]?.AsArray().OfType<JsonObject>() ?? [])
+                data[(string?)value["mimeType"] ?? "text/plain"] = (string?)value["value"] ?? "";
+            return data;
+        }
+    }
 }

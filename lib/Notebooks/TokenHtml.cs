@@ -14,7 +14,7 @@ public static class TokenHtml
     /// its prediction is ignored (the prompt), green when the loss counts it (the response). A long prompt shows its
     /// first and last tokens around a marker of how many were left out.
     /// </summary>
-    public static string MaskedExample(FormattedExample example, TextTokenizer tokenizer, int headTokens = 40, int tailTokens = 20)
+    public static NotebookHtml MaskedExample(FormattedExample example, TextTokenizer tokenizer, int headTokens = 40, int tailTokens = 20)
     {
         var (inputs, targets) = ResponseMask.Row(example);
         long[] sequence = [.. inputs, targets[^1]];
@@ -30,7 +30,7 @@ public static class TokenHtml
                 : $"<span style=\"background:#eee;border:1px solid #ccc;color:#666;margin:1px;padding:0 2px\">{text}</span>");
         }
         int countedTokens = targets.Count(t => t != Gpt.IgnoreIndex);
-        return html.Append($"</div><p>{example.Task}: {example.Prompt.Length:N0} prompt tokens (grey, ignored by the loss), " +
-                           $"{countedTokens:N0} response tokens (green, counted){(example.TruncatedTokens > 0 ? $"; {example.TruncatedTokens:N0} input tokens were cut to fit" : "")}.</p>").ToString();
+        return new NotebookHtml(html.Append($"</div><p>{example.Task}: {example.Prompt.Length:N0} prompt tokens (grey, ignored by the loss), " +
+                           $"{countedTokens:N0} response tokens (green, counted){(example.TruncatedTokens > 0 ? $"; {example.TruncatedTokens:N0} input tokens were cut to fit" : "")}.</p>").ToString());
     }
 }

@@ -35,23 +35,38 @@ public static class Tcmalloc
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(SwitchVariable) == "system"
             || Environment.GetEnvironmentVariable(RestartedVariable) == "1" || Loaded()) return;
-        var library = Find();
-        if (library is null) return;
+        var preloaded = PreloadedEnvironment();
+        if (preloaded is null) return;
         // The exact command line and environment of this process, plus the preload.
         var argv = File.ReadAllText("/proc/self/cmdline").TrimEnd('\0').Split('\0');
-        var preload = Environment.GetEnvironmentVariable("LD_PRELOAD");
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
-        environment["LD_PRELOAD"] = string.IsNullOrEmpty(preload) ? library : $"{library}:{preload}";
+        foreach (var (key, value) in preloaded) environment[key] = value;
         environment[RestartedVariable] = "1";
-        // Keep freed memory instead of handing it back to the system only to fault it in again next step (+5% on
-        // the small preset), and do not warn about the large activation buffers of big batches.
-        environment.TryAdd("TCMALLOC_RELEASE_RATE", "0");
-        environment.TryAdd("TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD", (64L << 30).ToString());
         var envp = environment.Select(e => $"{e.Key}={e.Value}").ToArray();
         Console.Out.Flush();
         execve("/proc/self/exe", [.. argv, null], [.. envp, null]);
         // execve only returns on failure: carry on without tcmalloc.
+    }
+
+    /// <summary>
+    /// The environment variables that start a child process on tcmalloc (the notebook kernel that <c>notebooks run</c>
+    /// starts, for one), or null where tcmalloc is missing or switched off.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? PreloadedEnvironment()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(SwitchVariable) == "system") return null;
+        var library = Find();
+        if (library is null) return null;
+        var preload = Environment.GetEnvironmentVariable("LD_PRELOAD");
+        return new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = string.IsNullOrEmpty(preload) ? library : preload.Contains(library) ? preload : $"{library}:{preload}",
+            // Keep freed memory instead of handing it back to the system only to fault it in again next step (+5% on
+            // the small preset), and do not warn about the large activation buffers of big batches.
+            ["TCMALLOC_RELEASE_RATE"] = Environment.GetEnvironmentVariable("TCMALLOC_RELEASE_RATE") ?? "0",
+            ["TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD"] = Environment.GetEnvironmentVariable("TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD") ?? (64L << 30).ToString(),
+        };
     }
 
     [DllImport("libc", SetLastError = true)]

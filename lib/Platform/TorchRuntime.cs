@@ -132,8 +132,7 @@ public static class TorchRuntime
     /// <summary>Where TorchSharp looks for its native library: beside TorchSharp.dll, flat or under runtimes/RID/native.</summary>
     static IEnumerable<string> NativeLibraryCandidates()
     {
-        string os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
-        string rid = $"{os}-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
+        string rid = NativeAssets.RuntimeIdentifier;
         var folders = new[] { TorchSharpAssemblyDirectory, AppContext.BaseDirectory }
             .Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).Distinct();
         foreach (var dir in folders)

@@ -1,14 +1,20 @@
+using LlmNotebooks.Notebooks;
+
 namespace LlmNotebooks.Reporting;
 
 /// <summary>One named line or set of bars: x positions (or category labels) and values.</summary>
 public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
 /// <summary>
-/// A chart described as data, independent of how it is drawn: notebooks and report.html show it with Plotly.NET,
-/// report.md gets a PNG of the same figure. Every figure in the project is one of these.
+/// A chart described as data, independent of how it is drawn: notebooks and report.html show it as an interactive
+/// plotly.js chart (<see cref="PlotlyJson"/>), report.md gets a PNG of the same figure (<see cref="PngCharts"/>).
+/// Every figure in the project is one of these. In a notebook, a cell whose value is a figure shows the chart.
 /// </summary>
-public abstract record Figure(string Title)
+[TypeFormatterSource(typeof(NotebookHtmlFormatterSource), PreferredMimeTypes = ["text/html"])]
+public abstract record Figure(string Title) : INotebookHtml
 {
+    public string ToHtml() => ChartHtml.Chart(this);
+
     /// <summary>A short file name for the figure (letters, digits, dashes).</summary>
     public string Slug => string.Concat(Title.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-'))
         .Split('-', StringSplitOptions.RemoveEmptyEntries) is var parts ? string.Join('-', parts) : "figure";

@@ -10,6 +10,12 @@ public static class PngCharts
 {
     public const int Width = 900, Height = 500;
 
+    static PngCharts()
+    {
+        Platform.NativeAssets.Resolve(typeof(SkiaSharp.SKTypeface).Assembly);
+        Platform.NativeAssets.Resolve(typeof(HarfBuzzSharp.Blob).Assembly);
+    }
+
     public static void Save(Figure figure, string path, int width = Width, int height = Height)
     {
         var plot = new Plot();

@@ -362,27 +362,11 @@ public sealed class ReportBuilder
         using (model)
         {
             var sentence = MetricsLog.ReadSamples(_run.Pretrain).Select(s => s.Prompt + s.Completion).FirstOrDefault() ?? "The quick brown fox jumps over the lazy dog.";
-            var ids = tokenizer.Encode(sentence).Take(16).ToArray();
-            var labels = ids.Select(tokenizer.TokenText).ToList();
-            model.eval();
-            var first = model.Blocks[0].Attention;
-            var lastLayer = model.Blocks[^1].Attention;
-            first.CaptureWeights = lastLayer.CaptureWeights = true;
-            using (no_grad()) model.forward(tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0)).Dispose();
             Md($"### Attention\n\nAttention weights of the {(modelFolder == _run.Finetune ? "finetuned" : "pretrained")} model on the start of a pretraining sample " +
                "(rows: the token attending, columns: the tokens it attends to; each row sums to 1):");
-            Fig(new HeatmapFigure("Attention, first layer, head 1", labels, labels, Grid(first.Weights![0, 0]), "key", "query"));
-            Fig(new HeatmapFigure("Attention, last layer, head 1", labels, labels, Grid(lastLayer.Weights![0, 0]), "key", "query"));
+            Fig(AttentionFigures.Head(model, tokenizer, sentence, layer: 0, head: 0) with { Title = "Attention, first layer, head 1" });
+            Fig(AttentionFigures.Head(model, tokenizer, sentence, layer: model.Config.Layers - 1, head: 0) with { Title = "Attention, last layer, head 1" });
         }
-    }
-
-    static double[,] Grid(Tensor weights)
-    {
-        var values = weights.to(ScalarType.Float32).data<float>().ToArray();
-        int n = (int)weights.shape[0], m = (int)weights.shape[1];
-        var grid = new double[n, m];
-        for (int i = 0; i < values.Length; i++) grid[i / m, i % m] = values[i];
-        return grid;
     }
 
     void ComputeSection(JsonElement run, string runSource)
@@ -424,7 +408,7 @@ public sealed class ReportBuilder
                     PngCharts.Save(c.Figure, Path.Combine(outFolder, c.File));
                     figures.Add(c.File);
                     markdown.AppendLine($"![{c.Figure.Title}]({c.File})").AppendLine();
-                    html.AppendLine($"<div class=\"figure\">{Plotly.NET.GenericChart.toChartHTML(PlotlyCharts.Render(c.Figure))}</div>");
+                    html.AppendLine($"<div class=\"figure\">{ChartHtml.Chart(c.Figure)}</div>");
                     break;
             }
         }
@@ -441,7 +425,7 @@ public sealed class ReportBuilder
         return new ReportResult(markdownPath, htmlPath, figures, _numbers);
     }
 
-    /// <summary>One HTML file that works offline: plotly.js (from Plotly.NET) and the styles are inlined.</summary>
+    /// <summary>One HTML file that works offline: plotly.js and the styles are inlined.</summary>
     string Page(string body)
     {
         var plotly = ChartHtml.PlotlyScript();

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tokenization;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
@@ -24,7 +23,7 @@ public sealed record TrainerState(
 /// </summary>
 public sealed class CheckpointStore(string runFolder)
 {
-    public const string OptimizerFile = "optimizer.pt", StateFile = "trainer.json", Best = "best";
+    public const string OptimizerFile = "optimizer.bin", StateFile = "trainer.json", Best = "best";
     const string StepPrefix = "step-";
 
     public string Folder => Path.Combine(runFolder, "checkpoints");
@@ -38,7 +37,7 @@ public sealed class CheckpointStore(string runFolder)
         foreach (var stale in Directory.GetDirectories(Folder, ".*.tmp-*")) Directory.Delete(stale, recursive: true);
         var temp = Path.Combine(Folder, $".{name}.tmp-{Guid.NewGuid():N}");
         ModelFiles.Save(temp, training.Model, tokenizer);
-        training.Optimizer.save_py(Path.Combine(temp, OptimizerFile));
+        training.Optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));   // TorchSharp's own format
         File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, TrainingConfig.Json));
         beforeCommit?.Invoke();
         var target = Path.Combine(Folder, name);
@@ -71,8 +70,8 @@ public sealed class CheckpointStore(string runFolder)
     public static TrainerState Restore(string checkpoint, TrainingStep training)
     {
         var state = ReadState(checkpoint);
-        training.Model.load_py(Path.Combine(checkpoint, ModelFiles.Weights), strict: true);
-        training.Optimizer.load_py(Path.Combine(checkpoint, OptimizerFile));
+        ModelFiles.LoadWeights(training.Model, Path.Combine(checkpoint, ModelFiles.Weights));
+        training.Optimizer.load_state_dict(Path.Combine(checkpoint, OptimizerFile));
         training.CopyWeightsToCompute();
         using var rng = tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte);
         torch.set_rng_state(rng);

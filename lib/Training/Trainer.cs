@@ -162,9 +162,9 @@ public sealed class Trainer(TrainingConfig config, string runFolder, TextTokeniz
         // The hand-in model: the best by validation loss (the last one if validation never ran).
         var source = store.BestCheckpoint ?? lastCheckpoint!;
         var (exported, _) = ModelFiles.Load(source);
-        using (exported) ModelFiles.Save(runFolder, exported, tokenizer, safetensors: true);
-        Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.Weights)} (from {Path.GetFileName(source)})");
-        return new TrainingResult(StopReason.Completed, step, tokens, best, lastCheckpoint, Path.Combine(runFolder, ModelFiles.Weights));
+        using (exported) ModelFiles.Save(runFolder, exported, tokenizer, handIn: true);
+        Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.HandIn)} (from {Path.GetFileName(source)})");
+        return new TrainingResult(StopReason.Completed, step, tokens, best, lastCheckpoint, Path.Combine(runFolder, ModelFiles.HandIn));
     }
 
     /// <summary>Mean loss over each validation set's fixed batches, in evaluation mode (no dropout).</summary>

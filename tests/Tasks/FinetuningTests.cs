@@ -52,7 +52,7 @@ public class FinetuningTests
         int[] prompt = [Gpt2.Special(SpecialTokens.Task), .. Gpt2.Encode("Is the sentiment positive or negative?"), Gpt2.Special(SpecialTokens.Input),
             .. Gpt2.Encode("A fine film."), Gpt2.Special(SpecialTokens.Response)];
         int[] response = [.. Gpt2.Encode("positive"), Gpt2.EndOfText];
-        var html = LlmNotebooks.Notebooks.TokenHtml.MaskedExample(new FormattedExample(TaskKind.Sentiment, "x", prompt, response, 0), Gpt2, headTokens: 4, tailTokens: 2);
+        var html = LlmNotebooks.Notebooks.TokenHtml.MaskedExample(new FormattedExample(TaskKind.Sentiment, "x", prompt, response, 0), Gpt2, headTokens: 4, tailTokens: 2).Html;
 
         Assert.Equal(response.Length, System.Text.RegularExpressions.Regex.Matches(html, "background:#c8f7c5").Count);
         Assert.Equal(4 + 2, System.Text.RegularExpressions.Regex.Matches(html, "background:#eee").Count);

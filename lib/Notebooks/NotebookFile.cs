@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace LlmNotebooks.Notebooks;
+
+/// <summary>
+/// A Jupyter notebook file (nbformat 4), as VS Code's Polyglot Notebooks and Jupyter both save it: cells with their
+/// source, metadata (tags, the cell's kernel) and outputs. Only what running a notebook needs is modelled; everything
+/// else in the file is kept as it was.
+/// </summary>
+public sealed class NotebookFile
+{
+    /// <summary>A code cell with this tag must show at least one chart when it runs.</summary>
+    public const string ChartTag = "chart";
+
+    readonly JsonObject _root;
+
+    NotebookFile(string path, JsonObject root)
+    {
+        Path = path;
+        _root = root;
+        Cells = root["cells"]!.AsArray().Select((c, i) => new Cell(c!.AsObject(), i + 1)).ToList();
+    }
+
+    public string Path { get; }
+
+    public IReadOnlyList<Cell> Cells { get; }
+
+    public static NotebookFile Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException("empty file");
+            if ((int?)root["nbformat"] != 4 || root["cells"] is not JsonArray) throw new InvalidDataException("not an nbformat 4 notebook (no cells)");
+            return new NotebookFile(path, root);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or InvalidDataException or FormatException)
+        {
+            throw new InvalidDataException($"{path} is not a valid .ipynb notebook: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes the notebook as Jupyter does (one-space indent); every cell gets the id nbformat 4.5 requires.</summary>
+    public void Save(string path)
+    {
+        foreach (var cell in Cells) cell.EnsureId();
+        if ((int?)_root["nbformat_minor"] is null or < 5) _root["nbformat_minor"] = 5;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        // Markup stays readable (no \u003C for every '<'), as Jupyter writes it.
+        var options = new JsonSerializerOptions { WriteIndented = true, IndentSize = 1, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        AtomicFile.WriteAllText(path, _root.ToJsonString(options) + "\n");
+    }
+
+    public sealed class Cell(JsonObject json, int number)
+    {
+        /// <summary>1-based, counting every cell (markdown too), as an editor shows it.</summary>
+        public int Number => number;
+
+        public bool IsCode => (string?)json["cell_type"] == "code" && Kernel is null or "csharp" or "C#" && !string.IsNullOrWhiteSpace(Source);
+
+        /// <summary>Polyglot Notebooks records each cell's kernel; Jupyter-only files do not (then the notebook's default, C#).</summary>
+        string? Kernel => (string?)json["metadata"]?["polyglot_notebook"]?["kernelName"];
+
+        public string Source => json["source"] switch
+        {
+            JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
+            JsonValue text => (string?)text ?? "",
+            _ => "",
+        };
+
+        public string FirstLine => Source.TrimStart().Split('\n', 2)[0].Trim();
+
+        public IReadOnlyList<string> Tags => json["metadata"]?["tags"] is JsonArray tags ? [.. tags.Select(t => (string?)t ?? "")] : [];
+
+        public JsonArray Outputs => json["outputs"] as JsonArray ?? (JsonArray)(json["outputs"] = new JsonArray());
+
+        public int? ExecutionCount
+        {
+            get => (int?)json["execution_count"];
+            set => json["execution_count"] = value;
+        }
+
+        public void ClearOutputs()
+        {
+            if ((string?)json["cell_type"] != "code") return;
+            json["outputs"] = new JsonArray();
+            json["execution_count"] = null;
+        }
+
+        internal void EnsureId() => json["id"] ??= $"cell-{number}";
+    }
+}

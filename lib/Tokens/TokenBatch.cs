@@ -1,0 +1,11 @@
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Tokens;
+
+/// <summary>Token ids as the model takes them: int64 tensors of shape (B, T).</summary>
+public static class TokenBatch
+{
+    /// <summary>One sequence as a batch of one, (1, T).</summary>
+    public static Tensor Row(IEnumerable<int> ids, Device? device = null) =>
+        from_array(ids.Select(i => (long)i).ToArray()).to(device ?? CPU).unsqueeze(0);
+}
