@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using LlmNotebooks.Data;
+using LlmNotebooks.Pipeline;
 using LlmNotebooks.Platform;
-using LlmNotebooks.Reporting;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -10,16 +10,12 @@ namespace LlmNotebooks.Cli;
 /// <summary>The main job: every phase of the pipeline in order, resuming where a previous attempt stopped.</summary>
 public sealed class AllCommand(IAnsiConsole console) : Command<AllCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : DataSettings
     {
         [CommandOption("--preset <NAME>")]
-        [Description("demo (a few minutes, the default), smoke (seconds), cpu (about 2 hours on 2 cores), gpu (CUDA build).")]
+        [Description("demo (a few minutes, the default), smoke (seconds), cpu (about 2.5 hours on 2 cores), gpu (CUDA build).")]
         [DefaultValue("demo")]
         public string Preset { get; init; } = "demo";
-
-        [CommandOption("--data <DIR>")]
-        [Description("Data folder (default: $LLMNB_DATA, else data/, else ../shared/data); data/ is filled by download when empty.")]
-        public string? Data { get; init; }
 
         [CommandOption("--out <DIR>")]
         [Description("Pipeline folder (pretrain/, finetune/, eval/). Default: runs/<preset>.")]
@@ -32,14 +28,14 @@ public sealed class AllCommand(IAnsiConsole console) : Command<AllCommand.Settin
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var preset = Pipeline.Preset(settings.Preset);
-        var folders = new PipelineFolders(Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Runs, preset.Name)));
+        var preset = PipelinePreset.Named(settings.Preset);
+        var folders = new PipelineFolders(Path.GetFullPath(settings.Out ?? PipelineFolders.ForPreset(preset.Name).Root));
         var data = DataFolder.Resolve(settings.Data);
         TorchRuntime.Initialize();
         console.MarkupLine($"[bold]all --preset {preset.Name}[/]: {Markup.Escape(preset.Description)}");
         console.MarkupLine($"data {Markup.Escape(data)}; runs in {Markup.Escape(folders.Root)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var report = Pipeline.Run(preset, data, folders, Path.GetFullPath(settings.Report ?? folders.Report), new Pipeline.Hooks(
+        var report = PipelineRunner.Run(preset, data, folders, Path.GetFullPath(settings.Report ?? folders.Report), new PipelineHooks(
             Log: message => console.MarkupLine(Markup.Escape(message)),
             Train: (phase, train) => TrainingDisplay.Run(console, phase, train),
             EvaluationProgress: (task, done, total) => { if (done == total || done % Math.Max(1, total / 5) < 16) console.MarkupLine($"evaluate {task}: {done}/{total}"); }),

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using LlmNotebooks.Data;
 using LlmNotebooks.Evaluation;
+using LlmNotebooks.Finetune;
+using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
 using Spectre.Console;
@@ -10,10 +12,10 @@ namespace LlmNotebooks.Cli;
 
 public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : DataSettings
     {
         [CommandOption("--model <PATH>")]
-        [Description("model.pt or the folder holding it. Default: runs/cpu/finetune.")]
+        [Description("A model folder (or its model.safetensors). Default: runs/cpu/finetune.")]
         public string? Model { get; init; }
 
         [CommandOption("--task <NAME>")]
@@ -22,7 +24,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string Task { get; init; } = "all";
 
         [CommandOption("--split <NAME>")]
-        [Description("validation (SQuAD dev, CNN/DailyMail validation, SST-2 dev) or test (where it has labels).")]
+        [Description("validation (SQuAD dev, CNN/DailyMail validation, SST-2 dev) or test (where it has answers).")]
         [DefaultValue("validation")]
         public string Split { get; init; } = "validation";
 
@@ -30,26 +32,47 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         [Description("Evaluate only the first N examples of each task.")]
         public int? Limit { get; init; }
 
-        [CommandOption("--data <DIR>")]
-        [Description("Data folder (default: $LLMNB_DATA, else data/, else ../shared/data).")]
-        public string? Data { get; init; }
-
         [CommandOption("--out <DIR>")]
-        [Description("Where predictions and scores go, one folder per task. Default: the pipeline's eval/ for a finetune/ model, else <model folder>/eval.")]
+        [Description("Where predictions and scores go, one folder per task. Default: the pipeline's eval/<split>/ for a finetune/ model, else <model folder>/eval/<split>.")]
         public string? Out { get; init; }
 
         [CommandOption("--batch-size <N>")]
         [DefaultValue(16)]
         public int BatchSize { get; init; } = 16;
 
+        [CommandOption("--decoder <NAME>")]
+        [Description("task (each task's own: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam or sampled.")]
+        [DefaultValue("task")]
+        public string Decoder { get; init; } = "task";
+
+        [CommandOption("--beams <N>")]
+        [Description("Beam search: hypotheses per prompt (with --decoder beam).")]
+        [DefaultValue(4)]
+        public int Beams { get; init; } = 4;
+
+        [CommandOption("--length-penalty <P>")]
+        [Description("Beam search ranks a finished hypothesis by log-probability / length^P.")]
+        [DefaultValue(1.0)]
+        public double LengthPenalty { get; init; } = 1.0;
+
+        [CommandOption("--no-repeat-ngram <N>")]
+        [Description("Never repeat an n-gram of this size (0: off).")]
+        [DefaultValue(3)]
+        public int NoRepeatNgram { get; init; } = 3;
+
+        [CommandOption("--min-tokens <N>")]
+        [Description("No end of text before this many tokens.")]
+        [DefaultValue(0)]
+        public int MinTokens { get; init; }
+
         [CommandOption("--temperature <T>")]
-        [Description("0 decodes greedily (the default); above 0 samples.")]
-        [DefaultValue(0.0)]
-        public double Temperature { get; init; }
+        [Description("With --decoder sampled.")]
+        [DefaultValue(0.8)]
+        public double Temperature { get; init; } = 0.8;
 
         [CommandOption("--top-k <K>")]
-        [DefaultValue(0)]
-        public int TopK { get; init; }
+        [DefaultValue(50)]
+        public int TopK { get; init; } = 50;
 
         [CommandOption("--top-p <P>")]
         [DefaultValue(1.0)]
@@ -67,21 +90,31 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         Platform.TorchRuntime.Initialize();
-        var modelPath = Path.GetFullPath(settings.Model ?? new Reporting.PipelineFolders(Path.Combine(ProjectPaths.Runs, "cpu")).Finetune);
-        var (model, tokenizer) = ModelFiles.Load(modelPath);
+        var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
+            : throw new ArgumentException($"--decoder must be task, greedy, span, beam or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
+        foreach (var task in tasks) TaskFormats.FromDatasetName(task);   // a clear error for an unknown task name before any work
+        var modelPath = Path.GetFullPath(settings.Model ?? PipelineFolders.ForPreset("cpu").Finetune);
+        var (model, tokenizer) = ModelFiles.Load(modelPath);
+        using var _ = model;
         var data = DataFolder.Resolve(settings.Data);
-        var modelFolder = Directory.Exists(modelPath) ? modelPath : Path.GetDirectoryName(modelPath)!;
-        var outRoot = Path.GetFullPath(settings.Out ?? (Path.GetFileName(modelFolder) == "finetune"
-            ? new Reporting.PipelineFolders(Path.GetDirectoryName(modelFolder)!).Eval : Path.Combine(modelFolder, "eval")));
-        var options = new EvaluationOptions(settings.Limit, settings.BatchSize,
-            new Model.SamplingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed), !settings.NoStem);
-        var all = new List<ScoreRow>();
+        var modelFolder = ModelFiles.Folder(modelPath);
+        string OutFolder(string task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task)
+            : Path.GetFileName(modelFolder) == "finetune" ? new PipelineFolders(Path.GetDirectoryName(modelFolder)!).EvalTask(task, split)
+            : Path.Combine(modelFolder, "eval", split.ToString().ToLowerInvariant(), task);
+        var custom = decoder switch
+        {
+            Decoder.Beam => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
+            Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
+            Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
+            _ => (DecodingOptions?)null,
+        };
+        var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath));
         foreach (var task in tasks)
         {
-            TaskFormats.FromDatasetName(task);   // a clear error for an unknown task name before any work
+            cancellation.ThrowIfCancellationRequested();
             EvaluationResult result = null!;
             console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(progress =>
@@ -89,13 +122,15 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
                     var bar = progress.AddTask($"{task}: generating");
                     result = Evaluator.Evaluate(model, tokenizer, task, data, split, options, (done, total) => { bar.MaxValue = total; bar.Value = done; });
                 });
-            var rows = Evaluator.ScoresWithBaselines(result, data, split, options);
-            Evaluator.Save(Path.Combine(outRoot, task), result, rows);
-            all.AddRange(rows);
-            console.MarkupLine($"[bold]{task}[/] ({result.Predictions.Count} examples, {result.GeneratedTokensPerSecond:F0} generated tokens/s): {Markup.Escape(Path.Combine(outRoot, task))}");
-            Show(console, rows);
+            var folder = OutFolder(task);
+            Evaluator.Save(folder, result);
+            var summary = result.Summary;
+            console.MarkupLine($"[bold]{task}[/] ({summary.Examples} examples, {Markup.Escape(summary.Decoding)}, {summary.GeneratedTokensPerSecond:F0} generated tokens/s): {Markup.Escape(folder)}");
+            if (summary.RecordsSkipped > 0)
+                console.MarkupLine($"[yellow]{summary.RecordsSkipped} records of the split could not be read and are not scored[/]: " +
+                    Markup.Escape(string.Join("; ", summary.SkippedExamples.Take(3).Select(s => $"{s.Location}: {s.Reason}"))) + (summary.RecordsSkipped > 3 ? "; …" : ""));
+            Show(console, result.Scores);
         }
-        ScoreTable.Save(outRoot, all);
         return 0;
     }
 

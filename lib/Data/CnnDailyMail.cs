@@ -1,6 +1,6 @@
-using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Unicode;
 using CsvHelper;
 
 namespace LlmNotebooks.Data;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LlmNotebooks.Data;
+using LlmNotebooks.Tasks;
 
 namespace LlmNotebooks.Evaluation;
 
@@ -34,6 +35,26 @@ public static partial class Baselines
     /// <summary>The most frequent label of the training split.</summary>
     public static int MajorityLabel(IEnumerable<SentimentExample> train) =>
         train.Where(e => e.Label is not null).GroupBy(e => e.Label!.Value).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+
+    /// <summary>
+    /// The simple baselines on the evaluated examples themselves, through the same metrics: Lead-3 for summaries, the
+    /// best-overlap sentence for SQuAD (<paramref name="inputs"/> give each example's article or passage and question),
+    /// the training split's majority label for SST-2.
+    /// </summary>
+    public static List<ScoreRow> Scores(string task, IReadOnlyList<(string Source, string? Question)> inputs, IReadOnlyList<IReadOnlyList<string>> references,
+        bool stem, string dataFolder)
+    {
+        switch (TaskFormats.FromDatasetName(task))
+        {
+            case TaskKind.Summarization:
+                return TaskMetrics.Score(task, "Lead-3", [.. inputs.Select(i => LeadThree(i.Source))], references, stem);
+            case TaskKind.QuestionAnswering:
+                return TaskMetrics.Score(task, "best-overlap sentence", [.. inputs.Select(i => BestOverlapSentence(i.Source, i.Question!))], references, stem);
+            default:
+                var label = TaskFormats.Label(MajorityLabel(TaskData.Sentences(TaskSplit.Train, dataFolder, new DataIssues())));
+                return TaskMetrics.Score(task, $"majority class ({label})", [.. inputs.Select(_ => label)], references, stem);
+        }
+    }
 
     const string LeadThreeSource = "published: Lead-3 on the full CNN/DailyMail test set (course notes, metrics.md)";
     const string SquadSource = "published: Rajpurkar et al. 2016, SQuAD paper, Table 5, dev set";

@@ -8,10 +8,29 @@ namespace LlmNotebooks.Evaluation;
 /// </summary>
 public static class TaskMetrics
 {
+    /// <summary>Every metric of the task's kind for one system's predictions.</summary>
+    public static List<ScoreRow> Score(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem) =>
+        Tasks.TaskFormats.FromDatasetName(task) switch
+        {
+            Tasks.TaskKind.Summarization => Summaries(task, system, predictions, references, stem),
+            Tasks.TaskKind.QuestionAnswering => Answers(task, system, predictions, references, stem),
+            _ => Labels(task, system, predictions, references),
+        };
+
+    public const string DegenerateMetric = "degenerate (a 4-gram 3+ times)";
+
+    /// <summary>A summary that loops: some word 4-gram occurs three times or more ("the match is the first… the match is the first…").</summary>
+    public static bool IsDegenerate(string text)
+    {
+        var words = text.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return Enumerable.Range(0, Math.Max(0, words.Length - 3)).GroupBy(i => string.Join(' ', words, i, 4)).Any(g => g.Count() >= 3);
+    }
+
     public static List<ScoreRow> Summaries(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem = true)
     {
         var rows = new List<ScoreRow> { BleuRow(task, system, predictions, references) };
         rows.AddRange(RougeRows(task, system, predictions, references, stem, Rouge.Types));
+        rows.Add(MeanRow(task, system, DegenerateMetric, predictions.Select(p => IsDegenerate(p) ? 1.0 : 0.0).ToList()));
         return rows;
     }
 

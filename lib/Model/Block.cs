@@ -1,26 +1,25 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace LlmNotebooks.Model;
 
 /// <summary>
-/// One transformer block, pre-LayerNorm as in GPT-2: x + attention(norm(x)), then x + mlp(norm(x)). The residual
+/// One transformer block, pre-norm as in GPT-2: x + attention(norm(x)), then x + mlp(norm(x)). The residual
 /// stream x passes through unchanged except for what each sublayer adds.
 /// </summary>
-public sealed class Block : Module<Tensor, Tensor>
+public sealed class Block : Module<Tensor, AttentionScope, Tensor>
 {
-    readonly LayerNorm ln_1;
+    readonly Module<Tensor, Tensor> ln_1;
     readonly CausalSelfAttention attn;
-    readonly LayerNorm ln_2;
+    readonly Module<Tensor, Tensor> ln_2;
     readonly Mlp mlp;
 
-    public Block(GptConfig config) : base("block")
+    public Block(GptConfig config, int layer) : base("block")
     {
-        ln_1 = LayerNorm(config.Width, bias: config.Bias);
-        attn = new CausalSelfAttention(config);
-        ln_2 = LayerNorm(config.Width, bias: config.Bias);
+        ln_1 = Norms.Create(config);
+        attn = new CausalSelfAttention(config, layer);
+        ln_2 = Norms.Create(config);
         mlp = new Mlp(config);
         RegisterComponents();
     }
@@ -28,13 +27,11 @@ public sealed class Block : Module<Tensor, Tensor>
     public CausalSelfAttention Attention => attn;
     public Mlp Mlp => mlp;
 
-    public override Tensor forward(Tensor x) => Forward(x, causal: true, mask: null, cache: null, layer: 0);
-
     /// <param name="x">(B, T, C), the residual stream</param>
-    public Tensor Forward(Tensor x, bool causal, Tensor? mask, KvCache? cache, int layer)
+    public override Tensor forward(Tensor x, AttentionScope scope)
     {
-        using var scope = NewDisposeScope();
-        x = x + attn.Forward(ln_1.forward(x), causal, mask, cache, layer);
+        using var disposeScope = NewDisposeScope();
+        x = x + attn.forward(ln_1.forward(x), scope);
         x = x + mlp.forward(ln_2.forward(x));
         return x.MoveToOuterDisposeScope();
     }

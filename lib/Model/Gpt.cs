@@ -8,40 +8,43 @@ namespace LlmNotebooks.Model;
 /// <summary>The body of the model, named "transformer" as in nanoGPT so state_dict keys read transformer.h.0.attn….</summary>
 public sealed class Transformer : Module
 {
-    readonly Embedding wte;             // token embeddings (V, C), shared with the output head
-    readonly Embedding wpe;             // learned position embeddings (context, C)
+    readonly Embedding wte;             // token embeddings (V, C), shared with the output head when tied
+    readonly Embedding? wpe;            // learned position embeddings (context, C); none with rotary positions
     readonly Dropout drop;
     readonly ModuleList<Block> h;       // the blocks
-    readonly LayerNorm ln_f;            // final norm before the head
+    readonly Module<Tensor, Tensor> ln_f;   // final norm before the head
     readonly List<Block> _blocks;       // the same blocks, typed, for iteration (not registered twice)
 
     public Transformer(GptConfig config) : base("transformer")
     {
         wte = Embedding(config.VocabSize, config.Width);
-        wpe = Embedding(config.ContextLength, config.Width);
+        if (config.Position == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.Width);
         drop = Dropout(config.Dropout);
-        h = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(_ => new Block(config)).ToArray());
-        ln_f = LayerNorm(config.Width, bias: config.Bias);
+        h = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(layer => new Block(config, layer)).ToArray());
+        ln_f = Norms.Create(config);
         _blocks = [.. h];
         RegisterComponents();
     }
 
     public Embedding TokenEmbedding => wte;
-    public Embedding PositionEmbedding => wpe;
+    public Embedding? PositionEmbedding => wpe;
     public Dropout EmbeddingDropout => drop;
     public IReadOnlyList<Block> Blocks => _blocks;
-    public LayerNorm FinalNorm => ln_f;
+    public Module<Tensor, Tensor> FinalNorm => ln_f;
 }
 
 /// <summary>
-/// A GPT-2-style decoder-only transformer, written from TorchSharp's primitives: token + position embeddings,
-/// pre-LayerNorm blocks of causal self-attention and MLP, a final LayerNorm, and an output head that shares its
-/// weights with the token embedding. Parameter names match nanoGPT's, so a saved state_dict loads there too.
+/// A GPT-2-style decoder-only transformer, written from TorchSharp's primitives: token (+ position) embeddings,
+/// pre-norm blocks of causal self-attention and MLP, a final norm, and an output head that shares its weights with
+/// the token embedding. Parameter names match nanoGPT's, so a saved state_dict loads there too.
 /// </summary>
-public sealed class Gpt : Module<Tensor, Tensor>
+public sealed class Gpt : Module
 {
     /// <summary>Targets with this value add nothing to the loss (finetuning masks prompts with it), as in nanoGPT.</summary>
     public const long IgnoreIndex = -1;
+
+    /// <summary>State_dict names of the output head and the token embedding (one tensor when tied).</summary>
+    public const string HeadWeightName = "lm_head.weight", TokenEmbeddingName = "transformer.wte.weight";
 
     readonly Transformer transformer;
     readonly Linear lm_head;
@@ -95,78 +98,53 @@ public sealed class Gpt : Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Logits (B, T, V) for token ids (B, T).</summary>
-    public override Tensor forward(Tensor idx)
+    /// <summary>
+    /// nanoGPT's forward: logits (B, T, V) for token ids (B, T), and with <paramref name="targets"/> (B, T) the mean
+    /// cross-entropy over the targets that are not <see cref="IgnoreIndex"/>. <paramref name="promptLengths"/> (one per
+    /// row) lets the prompt attend to itself both ways when the model is a prefix LM; otherwise it is unused.
+    /// </summary>
+    public (Tensor Logits, Tensor? Loss) forward(Tensor idx, Tensor? targets = null, long[]? promptLengths = null)
     {
         using var scope = NewDisposeScope();
-        return lm_head.forward(Hidden(idx, null, null)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Logits (B, T, V) and the mean cross-entropy over targets (B, T) that are not <see cref="IgnoreIndex"/>.</summary>
-    public (Tensor Logits, Tensor Loss) Forward(Tensor idx, Tensor targets)
-    {
-        using var scope = NewDisposeScope();
-        var logits = lm_head.forward(Hidden(idx, null, null));                           // (B, T, V)
-        var loss = functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32),
-            targets.reshape(-1), ignore_index: IgnoreIndex);
+        var prompts = Config.PromptAttention == PromptAttention.Bidirectional ? promptLengths : null;
+        var logits = lm_head.forward(Hidden(idx, AttentionScope.Build(idx.shape[0], idx.shape[1], 0, null, prompts, null, idx.device)));   // (B, T, V)
+        if (targets is null) return (logits.MoveToOuterDisposeScope(), null);
+        var loss = functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), targets.reshape(-1), ignore_index: IgnoreIndex);
         return (logits.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope());
     }
 
     /// <summary>
-    /// Logits of the last position only, (B, V), for generation. With a cache, <paramref name="idx"/> holds just the
-    /// new tokens; rows may be left-padded (the cache, or <paramref name="padding"/> without one, says how much).
+    /// The cached variant, for generation: logits of the last position only, (B, V), for the new tokens
+    /// <paramref name="idx"/> (B, T) after what <paramref name="cache"/> holds (its rows may be left-padded).
     /// </summary>
-    public Tensor LastLogits(Tensor idx, KvCache? cache = null, long[]? padding = null)
+    public Tensor NextTokenLogits(Tensor idx, KvCache cache)
     {
         using var scope = NewDisposeScope();
-        var hidden = Hidden(idx, cache, padding);                                        // (B, T, C)
+        long batch = idx.shape[0];
+        var prompts = Config.PromptAttention == PromptAttention.Bidirectional && cache.PromptWidth is { } width
+            ? Enumerable.Repeat((long)width, (int)batch).ToArray() : null;
+        var hidden = Hidden(idx, AttentionScope.Build(batch, idx.shape[1], cache.Length, cache.Padding, prompts, cache, idx.device));   // (B, T, C)
         return lm_head.forward(hidden.select(1, -1)).MoveToOuterDisposeScope();         // (B, V)
     }
 
-    Tensor Hidden(Tensor idx, KvCache? cache, long[]? padding)
+    Tensor Hidden(Tensor idx, AttentionScope scope)
     {
-        long B = idx.shape[0], T = idx.shape[1];
-        int start = cache?.Length ?? 0;
+        long T = idx.shape[1];
+        int start = scope.Cache?.Length ?? 0;
         if (start + T > Config.ContextLength)
             throw new ArgumentException($"sequence of {start + T} tokens is longer than the context ({Config.ContextLength})");
-        padding ??= cache?.Padding;
-        bool padded = padding is not null && padding.Any(p => p > 0);
-
-        var positions = Positions(B, T, start, padded ? padding : null, idx.device);     // (T) or (B, T)
-        var x = transformer.EmbeddingDropout.forward(
-            transformer.TokenEmbedding.forward(idx) + transformer.PositionEmbedding.forward(positions));   // (B, T, C)
-        // Without padding the fused kernel's own causal mask (prefill) or no mask (one new token) suffices.
-        var (causal, mask) = padded ? (false, PaddedMask(T, start, padding!, idx.device))
-            : start == 0 ? (true, (Tensor?)null) : T == 1 ? (false, null) : (false, CausalSelfAttention.CausalMask(T, start + T, idx.device));
-        for (int layer = 0; layer < Blocks.Count; layer++)
-            x = Blocks[layer].Forward(x, causal, mask, cache, layer);
-        cache?.Advance((int)T);
+        var x = transformer.TokenEmbedding.forward(idx);                                  // (B, T, C)
+        if (transformer.PositionEmbedding is { } wpe) x = x + wpe.forward(scope.Positions);   // (T, C) or (B, T, C)
+        x = transformer.EmbeddingDropout.forward(x);
+        foreach (var block in Blocks) x = block.forward(x, scope);
+        scope.Cache?.Advance((int)T);
         return transformer.FinalNorm.forward(x);
-    }
-
-    /// <summary>Position of each token: its index, minus the row's left padding for padded batches.</summary>
-    static Tensor Positions(long batch, long t, int start, long[]? padding, Device device)
-    {
-        var positions = arange(start, start + t, dtype: ScalarType.Int64, device: device);   // (T)
-        if (padding is null) return positions;
-        var pad = tensor(padding, dtype: ScalarType.Int64, device: device).view(batch, 1);
-        return (positions.view(1, t) - pad).clamp_min(0);                                     // (B, T)
-    }
-
-    /// <summary>(B, 1, T, Tk): causal, and no query looks at a pad (a pad looks at itself so no row is empty).</summary>
-    static Tensor PaddedMask(long t, int start, long[] padding, Device device)
-    {
-        long keys = start + t;
-        var key = arange(keys, device: device).view(1, 1, 1, keys);
-        var query = arange(start, keys, device: device).view(1, 1, t, 1);
-        var pad = tensor(padding, device: device).view(-1, 1, 1, 1);
-        return key.le(query).logical_and(key.ge(pad).logical_or(key.eq(query)));
     }
 
     /// <summary>
     /// Attention weights of every head of one layer on a sequence, (nh, T, T): row i is how token i spreads its
-    /// attention over tokens 0..i. The layer runs its explicit path (the fused kernel never forms the weights) for
-    /// this one forward; the model is left as it was.
+    /// attention over the tokens it may see. The layer runs its explicit path (the fused kernel never forms the
+    /// weights) for this one forward; the model is left as it was.
     /// </summary>
     public Tensor AttentionWeights(IReadOnlyList<int> ids, int layer)
     {
@@ -194,9 +172,6 @@ public sealed class Gpt : Module<Tensor, Tensor>
     public IReadOnlyList<(string Name, Parameter Parameter)> UniqueParameters() =>
         named_parameters().Where(p => !(Config.TiedEmbeddings && p.name == HeadWeightName)).Select(p => (p.name, p.parameter)).ToList();
 
-    /// <summary>State_dict names of the output head and the token embedding (one tensor when tied).</summary>
-    public const string HeadWeightName = "lm_head.weight", TokenEmbeddingName = "transformer.wte.weight";
-
     /// <summary>
     /// FLOPs to train on one token, nanoGPT's estimate (from the PaLM paper's appendix): 6 per non-embedding weight
     /// (2 forward, 4 backward) plus 12·layers·width·context for the attention scores and weighted sums.
@@ -212,7 +187,7 @@ public sealed class Gpt : Module<Tensor, Tensor>
     {
         long total = UniqueParameters().Sum(p => p.Parameter.numel());
         if (includeEmbeddings) return total;
-        total -= transformer.PositionEmbedding.weight!.numel();
+        if (transformer.PositionEmbedding is { } wpe) total -= wpe.weight!.numel();
         if (!Config.TiedEmbeddings) total -= transformer.TokenEmbedding.weight!.numel();
         return total;
     }

@@ -12,22 +12,74 @@ public enum AttentionKind
     Explicit,
 }
 
+/// <summary>How a token's position enters the model.</summary>
+public enum PositionEncoding
+{
+    /// <summary>A learned vector per position added to the token embedding (GPT-2).</summary>
+    Learned,
+    /// <summary>Rotary embeddings: queries and keys rotated by an angle proportional to the position (Su et al. 2021).</summary>
+    Rotary,
+}
+
+public enum NormKind
+{
+    /// <summary>LayerNorm with gain and bias (GPT-2).</summary>
+    LayerNorm,
+    /// <summary>RMSNorm: divide by the root mean square, one gain, no mean or bias (Zhang and Sennrich 2019).</summary>
+    RmsNorm,
+}
+
+public enum MlpKind
+{
+    /// <summary>4C hidden units, GELU (GPT-2).</summary>
+    Gelu,
+    /// <summary>A gated unit, SiLU(xW) ⊙ xV (Shazeer 2020), with 8C/3 hidden units so its weights match GELU's 8C².</summary>
+    SwiGlu,
+    /// <summary>4C hidden units, ReLU squared (So et al. 2021, modded-nanogpt).</summary>
+    ReluSquared,
+}
+
+/// <summary>What a finetuning prompt's tokens may look at.</summary>
+public enum PromptAttention
+{
+    /// <summary>Each token sees the tokens before it, as in pretraining.</summary>
+    Causal,
+    /// <summary>
+    /// A prefix LM: every prompt token sees the whole prompt, the response stays causal. Still one decoder; the T5
+    /// paper (Raffel et al. 2020, table 2) found it well ahead of a causal decoder on SQuAD at equal compute.
+    /// </summary>
+    Bidirectional,
+}
+
 /// <summary>
-/// The shape of a GPT. JSON names follow nanoGPT's GPTConfig (vocab_size, block_size, n_layer …) so a config file
-/// reads the same in both projects.
+/// The shape of a GPT. The JSON names follow nanoGPT's GPTConfig (vocab_size, n_layer, n_head, n_embd) except
+/// context_length, the one name this project uses for the context (nanoGPT's block_size, GPT-2's n_positions).
+/// The defaults are GPT-2's architecture; the other choices are the switches the experiments compare.
 /// </summary>
 public sealed record GptConfig(
     [property: JsonPropertyName("vocab_size")] int VocabSize,
-    [property: JsonPropertyName("block_size")] int ContextLength,
+    [property: JsonPropertyName("context_length")] int ContextLength,
     [property: JsonPropertyName("n_layer")] int Layers,
     [property: JsonPropertyName("n_head")] int Heads,
     [property: JsonPropertyName("n_embd")] int Width,
     [property: JsonPropertyName("dropout")] double Dropout = 0.0,
     [property: JsonPropertyName("bias")] bool Bias = true,
     [property: JsonPropertyName("tied_embeddings")] bool TiedEmbeddings = true,
+    [property: JsonPropertyName("position")] PositionEncoding Position = PositionEncoding.Learned,
+    [property: JsonPropertyName("norm")] NormKind Norm = NormKind.LayerNorm,
+    [property: JsonPropertyName("mlp")] MlpKind Mlp = MlpKind.Gelu,
+    [property: JsonPropertyName("qk_norm")] bool QkNorm = false,
+    [property: JsonPropertyName("prompt_attention")] PromptAttention PromptAttention = PromptAttention.Causal,
     [property: JsonPropertyName("attention")] AttentionKind Attention = AttentionKind.Fused)
 {
     [JsonIgnore] public int HeadSize => Width / Heads;
+
+    /// <summary>Hidden units of the MLP: 4C, or 8C/3 rounded up to a multiple of 64 for the gated unit's three matrices.</summary>
+    [JsonIgnore] public int MlpHidden => Mlp == MlpKind.SwiGlu ? (8 * Width / 3 + 63) / 64 * 64 : 4 * Width;
+
+    /// <summary>Whether the model is GPT-2's architecture exactly (what a Hugging Face GPT-2 folder can hold).</summary>
+    [JsonIgnore] public bool IsGpt2 => Position == PositionEncoding.Learned && Norm == NormKind.LayerNorm && Mlp == MlpKind.Gelu
+        && !QkNorm && Bias && PromptAttention == PromptAttention.Causal;
 
     /// <summary>Named shapes from test-sized to GPT-2 small. The vocabulary is set from the tokenizer at training time.</summary>
     public static readonly IReadOnlyDictionary<string, GptConfig> Presets = new Dictionary<string, GptConfig>
@@ -53,11 +105,15 @@ public sealed record GptConfig(
         if (VocabSize <= 0 || ContextLength <= 0 || Layers <= 0 || Heads <= 0 || Width <= 0)
             throw new ArgumentException($"every size in the model config must be positive: {this}");
         if (Width % Heads != 0) throw new ArgumentException($"width {Width} is not divisible by {Heads} heads");
+        if (Position == PositionEncoding.Rotary && HeadSize % 2 != 0) throw new ArgumentException($"rotary positions need an even head size, not {HeadSize}");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout {Dropout} is outside [0, 1)");
         return this;
     }
 
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -66,5 +122,15 @@ public sealed record GptConfig(
 
     public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 
-    public static GptConfig Load(string path) => FromJson(File.ReadAllText(path));
+    public static GptConfig Load(string path)
+    {
+        try
+        {
+            return FromJson(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path} is not a model config: {e.Message.Split(". Path")[0]}", e);
+        }
+    }
 }

@@ -5,19 +5,24 @@ using static TorchSharp.torch.nn;
 
 namespace LlmNotebooks.Model;
 
-/// <summary>The feed-forward part of a block: widen 4×, GELU, project back. Each position on its own.</summary>
+/// <summary>
+/// The feed-forward part of a block, each position on its own: widen, a nonlinearity, project back. GPT-2's is
+/// 4C units of GELU; the gated SwiGLU splits c_fc's output into a gate and a value, SiLU(gate) ⊙ value.
+/// </summary>
 public sealed class Mlp : Module<Tensor, Tensor>
 {
-    readonly Linear c_fc;
-    readonly GELU gelu;
-    readonly Linear c_proj;
+    readonly Linear c_fc;          // C → hidden (SwiGLU: → 2 × hidden, gate and value)
+    readonly Linear c_proj;        // hidden → C
     readonly Dropout dropout;
+    readonly MlpKind _kind;
+    readonly long _hidden;
 
     public Mlp(GptConfig config) : base("mlp")
     {
-        c_fc = Linear(config.Width, 4 * config.Width, hasBias: config.Bias);
-        gelu = GELU();
-        c_proj = Linear(4 * config.Width, config.Width, hasBias: config.Bias);
+        _kind = config.Mlp;
+        _hidden = config.MlpHidden;
+        c_fc = Linear(config.Width, _kind == MlpKind.SwiGlu ? 2 * _hidden : _hidden, hasBias: config.Bias);
+        c_proj = Linear(_hidden, config.Width, hasBias: config.Bias);
         dropout = Dropout(config.Dropout);
         RegisterComponents();
     }
@@ -28,7 +33,13 @@ public sealed class Mlp : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var hidden = gelu.forward(c_fc.forward(x));        // (B, T, 4C)
+        var h = c_fc.forward(x);                                          // (B, T, hidden) or (B, T, 2 hidden)
+        var hidden = _kind switch
+        {
+            MlpKind.SwiGlu => functional.silu(h.narrow(-1, 0, _hidden)) * h.narrow(-1, _hidden, _hidden),
+            MlpKind.ReluSquared => functional.relu(h).square(),
+            _ => functional.gelu(h),
+        };                                                                // (B, T, hidden)
         return dropout.forward(c_proj.forward(hidden)).MoveToOuterDisposeScope();   // (B, T, C)
     }
 }

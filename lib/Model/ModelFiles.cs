@@ -48,19 +48,40 @@ public static class ModelFiles
         return stateDict;
     }
 
-    /// <summary>The model and tokenizer saved in a folder (or beside a model.safetensors or model.pt path).</summary>
-    public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder)
+    /// <summary>The folder of a model given as a folder or as one of its files (model.safetensors, model.pt).</summary>
+    public static string Folder(string pathOrFolder) => Directory.Exists(pathOrFolder) ? pathOrFolder : Path.GetDirectoryName(Path.GetFullPath(pathOrFolder))!;
+
+    /// <summary>The shape of the model in a folder (its config.json).</summary>
+    public static GptConfig LoadConfig(string pathOrFolder)
     {
-        var folder = Directory.Exists(pathOrFolder) ? pathOrFolder : Path.GetDirectoryName(Path.GetFullPath(pathOrFolder))!;
+        var configPath = Path.Combine(Folder(pathOrFolder), ConfigFile);
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{Folder(pathOrFolder)} holds no model: {ConfigFile} (the model's shape) is missing", configPath);
+        return GptConfig.Load(configPath);
+    }
+
+    /// <summary>
+    /// The model and tokenizer saved in a folder (or beside a model.safetensors or model.pt path).
+    /// <paramref name="adjust"/> may change what does not change the weights' shapes (finetuning's prompt attention).
+    /// </summary>
+    public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder, Func<GptConfig, GptConfig>? adjust = null)
+    {
+        var folder = Folder(pathOrFolder);
         var weights = Path.Combine(folder, Weights);
         if (!File.Exists(weights))
             throw new FileNotFoundException(File.Exists(Path.Combine(folder, HandIn))
                 ? $"{folder} has {HandIn} but not {Weights}, the copy of the weights this program loads"
                 : $"model not found: {weights}", weights);
-        var configPath = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(configPath)) throw new FileNotFoundException($"{weights} has no {ConfigFile} beside it (the model's shape)", configPath);
-        var model = new Gpt(GptConfig.Load(configPath));
-        LoadWeights(model, weights);
+        var config = LoadConfig(folder);
+        var model = new Gpt(adjust?.Invoke(config) ?? config);
+        try
+        {
+            LoadWeights(model, weights);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         return (model, LoadTokenizer(folder));
     }
 

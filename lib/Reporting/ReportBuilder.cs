@@ -1,449 +1,60 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using LlmNotebooks.Evaluation;
-using LlmNotebooks.Model;
-using LlmNotebooks.Tasks;
-using LlmNotebooks.Tokenization;
-using LlmNotebooks.Tokens;
-using LlmNotebooks.Training;
-using Markdig;
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace LlmNotebooks.Reporting;
 
 /// <summary>What a report build produced, with every number it wrote and the file it came from.</summary>
 public sealed record ReportResult(string MarkdownPath, string HtmlPath, IReadOnlyList<string> Figures, IReadOnlyList<(string Text, string Source)> Numbers);
 
 /// <summary>
-/// Builds the assignment's report (problem, approach and methods, results, discussion, conclusions) for one
-/// pipeline run, only from the run's artifacts: run.json, the metrics and sample logs, the token manifest, the
-/// finetuning data summary, the evaluation predictions and scores, and the model itself (for attention maps).
-/// Every number is formatted through one helper that records its source, so a test can check that none was typed
-/// in. report.md shows PNG figures; report.html, self-contained, shows the same figures as interactive charts.
-/// Discussion and conclusions are left to the student, with prompts.
+/// The assignment's report (problem, approach and methods, results, discussion, conclusions) of one pipeline run,
+/// in three jobs: read the run's artifacts (<see cref="ReportInputs"/>), compose the sections with every number's
+/// source (<see cref="ApproachSections"/>, <see cref="ResultSections"/>, <see cref="ExperimentSections"/>), and
+/// render markdown, PNG and HTML (<see cref="ReportRenderer"/>). Discussion and conclusions are left to the
+/// student, with prompts.
 /// </summary>
-public sealed class ReportBuilder
+public static class ReportBuilder
 {
-    const string MarkdownFile = "report.md", HtmlFile = "report.html", FiguresFolder = "figures";
-
-    abstract record Block;
-    sealed record Text(string Markdown) : Block;
-    sealed record Chart(Figure Figure, string File) : Block;
-
-    readonly PipelineFolders _run;
-    readonly List<Block> _blocks = [];
-    readonly List<(string Text, string Source)> _numbers = [];
-    readonly HashSet<string> _figureNames = [];
-
-    ReportBuilder(PipelineFolders run) => _run = run;
-
     public static ReportResult Build(PipelineFolders run, string outFolder, Action<string>? log = null)
     {
-        if (!File.Exists(Path.Combine(run.Pretrain, Trainer.RunFile)))
-            throw new FileNotFoundException($"no pretraining run in {run.Pretrain} (missing {Trainer.RunFile}); run pretrain or all first", Path.Combine(run.Pretrain, Trainer.RunFile));
-        var builder = new ReportBuilder(run);
-        builder.Compose();
-        return builder.Write(outFolder, log);
+        var inputs = ReportInputs.Read(run);
+        var document = new ReportDocument();
+        ApproachSections.Problem(document, inputs);
+        ApproachSections.Model(document, inputs);
+        ApproachSections.Data(document, inputs);
+        ApproachSections.Setup(document, inputs);
+        ResultSections.Pretraining(document, inputs);
+        ResultSections.Finetuning(document, inputs);
+        ResultSections.Evaluation(document, inputs);
+        ResultSections.Attention(document, inputs);
+        ResultSections.Compute(document, inputs);
+        ExperimentSections.Experiments(document, inputs);
+        Closing(document);
+        return ReportRenderer.Write(document, $"Report: {run.Name}", outFolder, log);
     }
 
-    /// <summary>A number for the report, recorded with its source.</summary>
-    string N(double value, string format, string source)
-    {
-        var text = value.ToString(format, CultureInfo.InvariantCulture);
-        _numbers.Add((text, source));
-        return text;
-    }
+    static void Closing(ReportDocument d) => d.Md("""
+        ## Discussion
 
-    string Duration(double seconds, string source)
-    {
-        var span = TimeSpan.FromSeconds(seconds);
-        var text = span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes:D2}m" : span.TotalMinutes >= 1 ? $"{span.Minutes}m {span.Seconds:D2}s" : $"{span.TotalSeconds:F0}s";
-        foreach (var part in text.Split(' ')) _numbers.Add((part.TrimEnd('h', 'm', 's'), source));
-        return text;
-    }
+        > **Your text.** Some questions to answer from the figures and tables above:
+        > - How do the validation and training losses compare during pretraining? Is there over- or underfitting?
+        > - Which task did finetuning help most, and which least? Does the pretraining replay keep the model's general
+        >   text ability (compare the `pretrain` validation loss before and after finetuning)?
+        > - Where does the model stand against the baselines and the published figures? What explains the gap?
+        > - What do the good and bad examples have in common (input length, answer type, truncation)?
 
-    void Md(string markdown) => _blocks.Add(new Text(markdown));
+        ## Conclusions
 
-    void Fig(Figure figure)
-    {
-        var name = figure.Slug;
-        for (int i = 2; !_figureNames.Add(name); i++) name = $"{figure.Slug}-{i}";
-        _blocks.Add(new Chart(figure, $"{FiguresFolder}/{name}.png"));
-    }
+        > **Your text.** What worked, what did not, and what would you change with ten times the compute?
 
-    static string Table(IEnumerable<string> headers, IEnumerable<IEnumerable<string>> rows)
-    {
-        var text = new StringBuilder();
-        var head = headers.ToList();
-        text.AppendLine($"| {string.Join(" | ", head)} |");
-        text.AppendLine($"|{string.Concat(head.Select(_ => "---|"))}");
-        foreach (var row in rows) text.AppendLine($"| {string.Join(" | ", row.Select(Cell))} |");
-        return text.ToString();
-    }
+        ## References
 
-    static string Cell(string text) => text.Replace("|", "\\|").Replace("\r", "").Replace("\n", " ⏎ ");
-
-    static string Short(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
-
-    void Compose()
-    {
-        var run = Trainer.ReadRunFile(_run.Pretrain);
-        var runSource = $"pretrain/{Trainer.RunFile}";
-        var config = Trainer.RunConfig(run);
-        JsonElement? finetuneRun = File.Exists(Path.Combine(_run.Finetune, Trainer.RunFile)) ? Trainer.ReadRunFile(_run.Finetune) : null;
-        var model = JsonSerializer.Deserialize<GptConfig>(run.GetProperty("model").GetRawText(), GptConfig.Json)!;
-        var tokensFolder = Pretraining.TokensFolder(config, _run.Pretrain);
-        var manifest = Directory.Exists(tokensFolder) ? ShardManifest.Load(tokensFolder) : null;
-
-        Md($"""
-            # Building a GPT from scratch: report of run `{_run.Name}`
-
-            *Generated by LlmNotebooks from the run's artifacts. Every number in this report is read from a file of the run
-            (listed at the end); nothing is typed in. The discussion and conclusions are yours to write: look for the prompts.*
-
-            ## Problem and task
-
-            The assignment: build a GPT-style language model from scratch, pretrain it on a subset of OpenWebText, then
-            finetune **one** model on two tasks at once — news summarization (CNN/DailyMail, scored with BLEU and ROUGE)
-            and extractive question answering (SQuAD v1.1, scored with ROUGE and the official exact match and F1) — plus
-            a bonus task, sentiment classification (GLUE SST-2, accuracy), and report the scores.
-
-            > **Your text:** state the problem in your own words, and what you expect a model of this size to manage.
-            """);
-
-        ModelSection(run, model, runSource);
-        DataSection(config, manifest, tokensFolder);
-        SetupSection(run, config, finetuneRun, runSource);
-        PretrainingResults(run, runSource);
-        FinetuningResults(finetuneRun);
-        EvaluationResults();
-        AttentionMaps();
-        ComputeSection(run, runSource);
-
-        Md("""
-            ## Discussion
-
-            > **Your text.** Some questions to answer from the figures and tables above:
-            > - How do the validation and training losses compare during pretraining? Is there over- or underfitting?
-            > - Which task did finetuning help most, and which least? Does the pretraining replay keep the model's general
-            >   text ability (compare the `pretrain` validation loss before and after finetuning)?
-            > - Where does the model stand against the baselines and the published figures? What explains the gap?
-            > - What do the good and bad examples have in common (input length, answer type, truncation)?
-
-            ## Conclusions
-
-            > **Your text.** What worked, what did not, and what would you change with ten times the compute?
-
-            ## References
-
-            - Radford et al. (2019). *Language Models are Unsupervised Multitask Learners* (GPT-2).
-            - Gokaslan and Cohen (2019). *OpenWebText Corpus*.
-            - Hermann et al. (2015). *Teaching Machines to Read and Comprehend*; See et al. (2017). *Get To The Point* (CNN/DailyMail).
-            - Rajpurkar et al. (2016). *SQuAD: 100,000+ Questions for Machine Comprehension of Text*.
-            - Socher et al. (2013). *Recursive Deep Models for Semantic Compositionality* (SST); Wang et al. (2018), *GLUE*.
-            - Papineni et al. (2002), BLEU; Post (2018), *A Call for Clarity in Reporting BLEU Scores* (sacreBLEU).
-            - Lin (2004). *ROUGE: A Package for Automatic Evaluation of Summaries*; Google's `rouge-score` implementation.
-            """);
-    }
-
-    void ModelSection(JsonElement run, GptConfig model, string source)
-    {
-        long parameters = run.GetProperty("parameters").GetInt64();
-        long withoutEmbeddings = run.GetProperty("parameters_without_embeddings").GetInt64();
-        double flops = run.GetProperty("training_flops_per_token").GetDouble();
-        Md("""
-            ## Approach and methods
-
-            ### Model
-
-            A decoder-only transformer written from TorchSharp's primitives (`lib/Model/`): token and learned position
-            embeddings, pre-LayerNorm blocks of causal multi-head self-attention and a GELU MLP, a final LayerNorm and an
-            output head that shares the token embedding's weights; GPT-2's initialisation, with the residual projections
-            scaled by 1/√(2·layers).
-            """ + "\n\n" + Table(["setting", "value"],
-        [
-            ["layers", N(model.Layers, "N0", source)],
-            ["attention heads", N(model.Heads, "N0", source)],
-            ["width (embedding size)", N(model.Width, "N0", source)],
-            ["context length (tokens)", N(model.ContextLength, "N0", source)],
-            ["vocabulary (rounded up to a multiple of 64)", N(model.VocabSize, "N0", source)],
-            ["parameters", N(parameters, "N0", source)],
-            ["parameters without the position embedding", N(withoutEmbeddings, "N0", source)],
-            ["training FLOPs per token (6N + 12·L·C·T)", N(flops / 1e6, "N1", source) + " M"],
-            ["dropout", N(model.Dropout, "0.##", source)],
-        ]));
-    }
-
-    void DataSection(TrainingConfig config, ShardManifest? manifest, string tokensFolder)
-    {
-        var tokenizerSource = $"tokens/{Path.GetFileName(tokensFolder)}/{ShardManifest.FileName}";
-        Md("### Tokenizer and data");
-        if (manifest is null) { Md($"The token shards of this run ({tokensFolder}) are not available."); return; }
-        var tokenizer = manifest.Tokenizer;
-        var learningFile = Path.Combine(tokensFolder, CorpusPreparer.TokenizerFolder, TokenizerSpec.LearningFile);
-        string learned = File.Exists(learningFile)
-            ? $", learned in {Duration(JsonDocument.Parse(File.ReadAllText(learningFile)).RootElement.GetProperty("seconds").GetDouble(), Path.GetRelativePath(_run.Root, learningFile))}"
-            : "";
-        Md($"Tokenizer: **{(tokenizer.Kind == "gpt2" ? "GPT-2's byte-level BPE" : "our byte-level BPE, learned from the pretraining corpus")}** " +
-           $"({N(tokenizer.OrdinaryTokens, "N0", tokenizerSource)} ordinary tokens plus {N(tokenizer.SpecialTokens.Count, "N0", tokenizerSource)} special tokens: " +
-           $"{string.Join(", ", tokenizer.SpecialTokens.Keys.Select(k => $"`{k}`"))}){learned}. " +
-           $"Tokenizing the corpus into shards took {Duration(manifest.Seconds, tokenizerSource)}.");
-        Md("Pretraining corpus, tokenized and split by document (a seeded hash of each document's id picks validation):\n\n" + Table(
-            ["source", "documents", "tokens", "text (MB)"],
-            manifest.Sources.Select(s => new[] { s.Source, N(s.Documents, "N0", tokenizerSource), N(s.Tokens, "N0", tokenizerSource), N(s.TextBytes / 1e6, "N1", tokenizerSource) })
-                .Concat(manifest.Splits.Select(s => new[] { $"**{s.Key} split**", N(s.Value.Documents, "N0", tokenizerSource), N(s.Value.Tokens, "N0", tokenizerSource), "" }))));
-        if (manifest.SkippedRecords.Count > 0)
-            Md("Records skipped while reading: " + string.Join(", ", manifest.SkippedRecords.Select(r => $"{N(r.Value, "N0", tokenizerSource)} {r.Key}")) + ".");
-
-        var statsPath = Path.Combine(_run.Finetune, Finetuning.DataStatsFile);
-        if (!File.Exists(statsPath)) return;
-        var stats = JsonDocument.Parse(File.ReadAllText(statsPath)).RootElement;
-        var source = $"finetune/{Finetuning.DataStatsFile}";
-        Md($"Finetuning mixture: `{stats.GetProperty("mixture").GetString()}` (shares of micro-batches; `pretrain` replays pretraining text). " +
-           "Each task's training split, formatted as `<|task|>instruction<|input|>input<|response|>answer<|endoftext|>` with the loss " +
-           "on the answer only; a slice of each (by SQuAD article, by example otherwise) is held out for validation losses:\n\n" + Table(
-            ["task", "training examples", "held out", "inputs cut to fit", "tokens cut", "dropped"],
-            stats.GetProperty("tasks").EnumerateArray().Select(t => new[]
-            {
-                t.GetProperty("task").GetString()!, N(t.GetProperty("train").GetInt32(), "N0", source), N(t.GetProperty("validation").GetInt32(), "N0", source),
-                N(t.GetProperty("truncated").GetInt32(), "N0", source), N(t.GetProperty("truncated_tokens").GetInt64(), "N0", source),
-                string.Join(", ", t.GetProperty("dropped").EnumerateObject().Select(d => $"{N(d.Value.GetInt32(), "N0", source)} {d.Name}")) is { Length: > 0 } dropped ? dropped : "none",
-            })));
-    }
-
-    void SetupSection(JsonElement run, TrainingConfig config, JsonElement? finetuneRun, string source)
-    {
-        var cpu = run.GetProperty("cpu");
-        Md("### Training setup and hardware\n\n" + Table(["", "pretraining"], PhaseSettings(config, source)));
-        if (finetuneRun is { } finetune)
-            Md(Table(["", "finetuning"], PhaseSettings(Trainer.RunConfig(finetune), $"finetune/{Trainer.RunFile}")));
-        int cores = cpu.GetProperty("LogicalCores").GetInt32(), threads = run.GetProperty("threads").GetInt32();
-        Md($"Hardware: `{cpu.GetProperty("Model").GetString()}` ({cpu.GetProperty("Vendor").GetString()}), {N(cores, "N0", source)} logical {(cores == 1 ? "core" : "cores")}, " +
-           $"{N(threads, "N0", source)} torch {(threads == 1 ? "thread" : "threads")}, {run.GetProperty("device").GetString()} build; " +
-           (run.TryGetProperty("matmul_ceiling_gflops", out var ceiling)
-               ? $"measured {CeilingPrecision(run)} matmul ceiling {N(ceiling.GetDouble(), "N0", source)} GFLOP/s (the denominator of MFU)."
-               : "this run's run.json predates the recording of the matmul ceiling that its MFU is relative to."));
-    }
-
-    IEnumerable<string[]> PhaseSettings(TrainingConfig c, string source) =>
-    [
-        ["optimizer", $"AdamW (β₁ {N(c.Beta1, "0.##", source)}, β₂ {N(c.Beta2, "0.###", source)}), weight decay {N(c.WeightDecay, "0.##", source)} on matrices, gradient clip {N(c.GradClip, "0.##", source)}"],
-        ["learning rate", $"warmup {N(c.WarmupSteps, "N0", source)} steps to {N(c.LearningRate, "0.####", source)}, cosine to {N(c.MinLearningRate, "0.#####", source)}"],
-        ["steps × tokens per step", $"{N(c.MaxSteps, "N0", source)} × {N(c.TokensPerStep, "N0", source)} (micro-batch {N(c.BatchSize, "N0", source)} sequences)"],
-        ["precision", c.Precision == Precision.Bf16 ? "bf16 mixed (bf16 compute, fp32 master weights and optimizer state)" : "fp32"],
-        ["validation", $"every {N(c.EvalInterval, "N0", source)} steps on {N(c.EvalBatches, "N0", source)} fixed batches per set"],
-    ];
-
-    void PretrainingResults(JsonElement run, string runSource)
-    {
-        var records = MetricsLog.Read(_run.Pretrain);
-        var source = $"pretrain/{MetricsLog.MetricsFile}";
-        var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
-        var evals = records.Where(r => r.Kind == MetricsRecord.EvalKind).ToList();
-        Md("## Results\n\n### Pretraining");
-        if (train.Count == 0) { Md("The pretraining log is empty."); return; }
-        var last = train[^1];
-        Md($"{N(last.Step, "N0", source)} steps, {N(last.Tokens, "N0", source)} tokens in {Duration(last.WallSeconds, source)}. " +
-           $"Final training loss {N(RunFigures.Smooth(train.Select(r => r.TrainLoss!.Value).ToList(), Math.Max(1, train.Count / 100))[^1], "F3", source)} " +
-           $"(averaged over the last steps); " +
-           (evals.Count > 0 ? $"validation loss {N(evals[0].Validation!.Values.Average(), "F3", source)} at step {N(evals[0].Step, "N0", source)} → " +
-                              $"{N(evals[^1].Validation!.Values.Average(), "F3", source)} at step {N(evals[^1].Step, "N0", source)}, " +
-                              $"best {N(evals.Min(e => e.Validation!.Values.Average()), "F3", source)}. " : "") +
-           Throughput(train, run, source));
-        Fig(RunFigures.Loss(_run.Pretrain, "Pretraining loss"));
-        Fig(RunFigures.LearningRate(_run.Pretrain));
-        Fig(RunFigures.Throughput(_run.Pretrain));
-        var samples = MetricsLog.ReadSamples(_run.Pretrain);
-        if (samples.Count == 0) return;
-        var sampleSource = $"pretrain/{MetricsLog.SamplesFile}";
-        var firstStep = samples.Min(s => s.Step);
-        var lastStep = samples.Max(s => s.Step);
-        Md($"Samples from the configuration's fixed prompts (sampled with temperature and top-k), at the first and the last sampling step:\n\n" + Table(["step", "prompt → continuation"],
-            samples.Where(s => s.Step == firstStep || s.Step == lastStep)
-                .Select(s => new[] { N(s.Step, "N0", sampleSource), $"**{s.Prompt}**{Short(s.Completion, 240)}" })));
-    }
-
-    /// <summary>Median tokens/s and MFU (when the run recorded the ceiling MFU is relative to), precision and peak memory.</summary>
-    string Throughput(IReadOnlyList<MetricsRecord> train, JsonElement run, string source) =>
-        $"Median throughput {N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s" +
-        (run.TryGetProperty("matmul_ceiling_gflops", out _)
-            ? $", median MFU {N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {CeilingPrecision(run)} matmul ceiling"
-            : "") +
-        $" (training in {train[^1].Precision}); peak memory {N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.";
-
-    /// <summary>Runs before the ceiling was measured in the compute precision measured it in fp32.</summary>
-    static string CeilingPrecision(JsonElement run) =>
-        run.TryGetProperty("matmul_ceiling_precision", out var precision) ? precision.GetString()! : "fp32";
-
-    static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 0 : Bootstrap.Percentile(sorted, 0.5);
-    }
-
-    void FinetuningResults(JsonElement? finetuneRun)
-    {
-        Md("### Finetuning");
-        var records = finetuneRun is null ? [] : MetricsLog.Read(_run.Finetune);
-        if (finetuneRun is not { } run || records.Count == 0) { Md("Finetuning has not run for this pipeline yet."); return; }
-        var source = $"finetune/{MetricsLog.MetricsFile}";
-        var evals = records.Where(r => r.Kind == MetricsRecord.EvalKind).ToList();
-        var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
-        var last = train[^1];
-        Md($"{N(last.Step, "N0", source)} steps, {N(last.Tokens, "N0", source)} tokens in {Duration(last.WallSeconds, source)}, one model for every task. " +
-           Throughput(train, run, source) + " " +
-           "Validation loss per task (on each task's held-out slice, response tokens only; `pretrain` is language modelling on held-out web text):");
-        if (evals.Count > 0)
-            Md(Table(["set", $"step {N(evals[0].Step, "N0", source)}", $"step {N(evals[^1].Step, "N0", source)}"],
-                evals[^1].Validation!.Keys.Select(k => new[] { k, N(evals[0].Validation![k], "F3", source), N(evals[^1].Validation![k], "F3", source) })));
-        Fig(RunFigures.Loss(_run.Finetune, "Finetuning loss per task"));
-        if (last.Mixture is { } seen && File.Exists(Path.Combine(_run.Finetune, Finetuning.DataStatsFile)))
-        {
-            var mixture = Mixture.Parse(JsonDocument.Parse(File.ReadAllText(Path.Combine(_run.Finetune, Finetuning.DataStatsFile))).RootElement.GetProperty("mixture").GetString()!);
-            double total = seen.Values.Sum();
-            Md("Mixture requested and seen (examples drawn in the whole run):\n\n" + Table(["source", "requested share", "seen", "seen share"],
-                mixture.Shares.Select(s => new[] { s.Source, N(s.Share, "0.###", $"finetune/{Finetuning.DataStatsFile}"), N(seen.GetValueOrDefault(s.Source), "N0", source),
-                    N(seen.GetValueOrDefault(s.Source) / total, "0.###", source) })));
-        }
-    }
-
-    void EvaluationResults()
-    {
-        Md("### Evaluation");
-        var tasks = Evaluator.Tasks.Where(t => File.Exists(Path.Combine(_run.EvalTask(t), ScoreTable.JsonFile))).ToList();
-        if (tasks.Count == 0) { Md("The model has not been evaluated yet."); return; }
-        var first = Evaluator.ReadSummary(_run.EvalTask(tasks[0]));
-        var firstSource = $"eval/{tasks[0]}/{Evaluator.SummaryFile}";
-        string confidence = N(100 * first.Confidence, "0.#", firstSource);
-        Md($"Greedy decoding with the KV cache; scores are percentages with {confidence}% bootstrap intervals over examples " +
-           $"({N(first.BootstrapResamples, "N0", firstSource)} resamples). " +
-           "Baselines run on the same examples through the same metric code; published figures are labelled with their source " +
-           "and were measured on other splits or subsets, so they give context, not a like-for-like comparison.");
-        foreach (var task in tasks)
-        {
-            var folder = _run.EvalTask(task);
-            var source = $"eval/{task}/{ScoreTable.JsonFile}";
-            var rows = ScoreTable.Load(folder);
-            var summary = Evaluator.ReadSummary(folder);
-            var summarySource = $"eval/{task}/{Evaluator.SummaryFile}";
-            Md($"#### {task}\n\n{N(summary.Examples, "N0", summarySource)} examples of the {summary.Split} split; " +
-               $"{N(summary.TruncatedInputs, "N0", summarySource)} inputs were cut to fit the context; generation ran at " +
-               $"{N(summary.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s.\n\n" + Table(["system", "metric", "score", $"{confidence}% interval", "source"],
-                rows.Select(r => new[] { r.System, r.Metric, N(r.Value, "F2", source),
-                    r.Low is null ? "" : $"[{N(r.Low.Value, "F2", source)}, {N(r.High!.Value, "F2", source)}]", r.Source })));
-            Fig(EvaluationFigures.Scores(task, rows));
-            Fig(EvaluationFigures.ByInputLength(task, Evaluator.ReadPredictions(folder)));
-            Examples(task, folder);
-        }
-    }
-
-    void Examples(string task, string folder)
-    {
-        var source = $"eval/{task}/{Evaluator.PredictionsFile}";
-        var metric = ExampleScores.Metric(task);
-        int inputLength = task == "sst2" ? 200 : 300;
-        Md($"Best and worst examples by {metric}:\n\n" + Table(["", metric, "input", "prediction", "references"],
-            ExampleScores.BestAndWorst(task, Evaluator.ReadPredictions(folder), task == "cnn_dailymail" ? 2 : 3)
-                .Select(x => new[] { x.Label, N(100 * x.Example.Score, "F0", source), Short(QuestionPart(x.Example.Prediction.Input), inputLength),
-                    Short(x.Example.Prediction.Prediction, 300), Short(x.Example.Prediction.ReferencesText, 300) })));
-    }
-
-    /// <summary>For SQuAD inputs, the question (the passage is too long for a table); other inputs unchanged.</summary>
-    static string QuestionPart(string input) =>
-        input.LastIndexOf("Question:", StringComparison.Ordinal) is var q and >= 0 ? input[q..] : input;
-
-    void AttentionMaps()
-    {
-        var modelFolder = File.Exists(Path.Combine(_run.Finetune, ModelFiles.Weights)) ? _run.Finetune : _run.Pretrain;
-        if (!File.Exists(Path.Combine(modelFolder, ModelFiles.Weights))) return;
-        var (model, tokenizer) = ModelFiles.Load(modelFolder);
-        using (model)
-        {
-            var sentence = MetricsLog.ReadSamples(_run.Pretrain).Select(s => s.Prompt + s.Completion).FirstOrDefault() ?? "The quick brown fox jumps over the lazy dog.";
-            Md($"### Attention\n\nAttention weights of the {(modelFolder == _run.Finetune ? "finetuned" : "pretrained")} model on the start of a pretraining sample " +
-               "(rows: the token attending, columns: the tokens it attends to; each row sums to 1):");
-            Fig(AttentionFigures.Head(model, tokenizer, sentence, layer: 0, head: 0) with { Title = "Attention, first layer, head 1" });
-            Fig(AttentionFigures.Head(model, tokenizer, sentence, layer: model.Config.Layers - 1, head: 0) with { Title = "Attention, last layer, head 1" });
-        }
-    }
-
-    void ComputeSection(JsonElement run, string runSource)
-    {
-        double flopsPerToken = run.GetProperty("training_flops_per_token").GetDouble();
-        var rows = new List<string[]>();
-        foreach (var (phase, folder) in new[] { ("pretraining", _run.Pretrain), ("finetuning", _run.Finetune) })
-        {
-            var last = MetricsLog.Read(folder).LastOrDefault(r => r.Kind == MetricsRecord.TrainKind);
-            if (last is null) continue;
-            var source = $"{Path.GetFileName(folder)}/{MetricsLog.MetricsFile}";
-            rows.Add([phase, Duration(last.WallSeconds, source), N(last.Tokens, "N0", source), N(last.Tokens * flopsPerToken / 1e15, "F2", source)]);
-        }
-        foreach (var task in Evaluator.Tasks.Where(t => File.Exists(Path.Combine(_run.EvalTask(t), Evaluator.SummaryFile))))
-        {
-            var summary = Evaluator.ReadSummary(_run.EvalTask(task));
-            var source = $"eval/{task}/{Evaluator.SummaryFile}";
-            rows.Add([$"evaluation: {task}", Duration(summary.Seconds, source), N(summary.GeneratedTokens, "N0", source) + " generated", ""]);
-        }
-        Md("### Time and compute\n\n" + Table(["phase", "wall time", "tokens", "training compute (PFLOP, 6N + attention per token)"], rows));
-    }
-
-    ReportResult Write(string outFolder, Action<string>? log)
-    {
-        Directory.CreateDirectory(outFolder);
-        var figures = new List<string>();
-        var markdown = new StringBuilder();
-        var html = new StringBuilder();
-        var pipeline = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
-        foreach (var block in _blocks)
-        {
-            switch (block)
-            {
-                case Text t:
-                    markdown.AppendLine(t.Markdown.Trim()).AppendLine();
-                    html.AppendLine(Markdown.ToHtml(t.Markdown, pipeline));
-                    break;
-                case Chart c:
-                    PngCharts.Save(c.Figure, Path.Combine(outFolder, c.File));
-                    figures.Add(c.File);
-                    markdown.AppendLine($"![{c.Figure.Title}]({c.File})").AppendLine();
-                    html.AppendLine($"<div class=\"figure\">{ChartHtml.Chart(c.Figure)}</div>");
-                    break;
-            }
-        }
-        var sources = string.Join("\n", ["## Where the numbers come from", "", "Files of the run folder each number above was read from:", "",
-            .. _numbers.Select(n => n.Source).Distinct().Order(StringComparer.Ordinal).Select(s => $"- `{s}`")]);
-        markdown.AppendLine(sources);
-        html.AppendLine(Markdown.ToHtml(sources, pipeline));
-
-        var markdownPath = Path.Combine(outFolder, MarkdownFile);
-        var htmlPath = Path.Combine(outFolder, HtmlFile);
-        AtomicFile.WriteAllText(markdownPath, markdown.ToString());
-        AtomicFile.WriteAllText(htmlPath, Page(html.ToString()));
-        log?.Invoke($"report: {markdownPath} and {htmlPath} ({figures.Count} figures)");
-        return new ReportResult(markdownPath, htmlPath, figures, _numbers);
-    }
-
-    /// <summary>One HTML file that works offline: plotly.js and the styles are inlined.</summary>
-    string Page(string body)
-    {
-        var plotly = ChartHtml.PlotlyScript();
-        return $$"""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Report: {{_run.Name}}</title>
-            <style>
-              body { font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #222; }
-              table { border-collapse: collapse; margin: 1em 0; font-size: 0.92em; }
-              th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }
-              blockquote { background: #fff8e1; border-left: 4px solid #f0b400; margin: 1em 0; padding: 0.5em 1em; }
-              .figure { margin: 1.5em 0; }
-              code { background: #f3f3f3; padding: 0 0.2em; }
-            </style>
-            <script type="text/javascript">{{plotly}}</script>
-            </head><body>
-            {{body}}
-            </body></html>
-            """;
-    }
+        - Vaswani et al. (2017). *Attention Is All You Need*; Radford et al. (2019). *Language Models are Unsupervised Multitask Learners* (GPT-2).
+        - Gokaslan and Cohen (2019). *OpenWebText Corpus*.
+        - Raffel et al. (2020). *Exploring the Limits of Transfer Learning with a Unified Text-to-Text Transformer* (T5; prefix LM).
+        - Su et al. (2021). *RoFormer* (rotary positions); Shazeer (2020). *GLU Variants Improve Transformer* (SwiGLU); Zhang and Sennrich (2019), *RMSNorm*.
+        - Hermann et al. (2015). *Teaching Machines to Read and Comprehend*; See et al. (2017). *Get To The Point* (CNN/DailyMail).
+        - Paulus et al. (2018). *A Deep Reinforced Model for Abstractive Summarization* (trigram blocking).
+        - Rajpurkar et al. (2016). *SQuAD: 100,000+ Questions for Machine Comprehension of Text*.
+        - Socher et al. (2013). *Recursive Deep Models for Semantic Compositionality* (SST); Wang et al. (2018), *GLUE*.
+        - Papineni et al. (2002), BLEU; Post (2018), *A Call for Clarity in Reporting BLEU Scores* (sacreBLEU).
+        - Lin (2004). *ROUGE: A Package for Automatic Evaluation of Summaries*; Google's `rouge-score` implementation.
+        """);
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using LlmNotebooks.Finetune;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
 
@@ -7,10 +7,11 @@ namespace LlmNotebooks.Reporting;
 /// <summary>The figures of a training run, drawn from its metrics log only (never from numbers typed in).</summary>
 public static class RunFigures
 {
+    public static LineFigure Loss(string runFolder, string title = "Loss") => Loss(MetricsLog.Read(runFolder), title);
+
     /// <summary>Training loss (smoothed over a few steps) and every validation set's loss, by step.</summary>
-    public static LineFigure Loss(string runFolder, string title = "Loss")
+    public static LineFigure Loss(IReadOnlyList<MetricsRecord> records, string title = "Loss")
     {
-        var records = MetricsLog.Read(runFolder);
         var train = records.Where(r => r.Kind == MetricsRecord.TrainKind && r.TrainLoss is not null).ToList();
         var lines = new List<Series>();
         if (train.Count > 0)
@@ -24,17 +25,27 @@ public static class RunFigures
         return new LineFigure(title, "step", "cross-entropy loss (nats per token)", lines);
     }
 
-    public static LineFigure LearningRate(string runFolder) => Single(runFolder, "Learning rate", "learning rate", r => r.LearningRate);
+    public static LineFigure LearningRate(IReadOnlyList<MetricsRecord> records) => Single(records, "Learning rate", "learning rate", r => r.LearningRate);
 
-    public static LineFigure Throughput(string runFolder) => Single(runFolder, "Training throughput", "tokens per second", r => r.TokensPerSecond, smooth: true);
+    public static LineFigure Throughput(IReadOnlyList<MetricsRecord> records) => Single(records, "Training throughput", "tokens per second", r => r.TokensPerSecond, smooth: true);
 
-    public static LineFigure GradientNorm(string runFolder) => Single(runFolder, "Gradient norm (before clipping)", "L2 norm", r => r.GradNorm, smooth: true);
+    public static LineFigure GradientNorm(IReadOnlyList<MetricsRecord> records) => Single(records, "Gradient norm (before clipping)", "L2 norm", r => r.GradNorm, smooth: true);
+
+    /// <summary>Each task's score on its held-out examples, measured during finetuning: does the task itself improve?</summary>
+    public static LineFigure TaskScores(IReadOnlyList<MetricsRecord> records)
+    {
+        var points = records.Where(r => r.Kind == MetricsRecord.TaskKind && r.TaskScores is not null).ToList();
+        return new LineFigure("Task scores during finetuning", "step", "score (%)", [.. points.SelectMany(p => p.TaskScores!.Keys).Distinct().Select(name =>
+        {
+            var with = points.Where(p => p.TaskScores!.ContainsKey(name)).ToList();
+            return new Series(name, with.Select(p => (double)p.Step).ToList(), with.Select(p => p.TaskScores![name]).ToList());
+        })]);
+    }
 
     /// <summary>A finetuning run's mixture: the shares requested and the shares of examples actually drawn.</summary>
     public static BarFigure Mixture(string finetuneFolder)
     {
-        var requested = Tasks.Mixture.Parse(JsonDocument.Parse(File.ReadAllText(Path.Combine(finetuneFolder, Finetuning.DataStatsFile)))
-            .RootElement.GetProperty("mixture").GetString()!);
+        var requested = Tasks.Mixture.Parse(FinetuneDataRecord.Read(finetuneFolder).Mixture);
         var seen = MetricsLog.Read(finetuneFolder).LastOrDefault(r => r.Kind == MetricsRecord.TrainKind)?.Mixture ?? [];
         double total = Math.Max(1, seen.Values.Sum());
         var sources = requested.Shares.Select(s => s.Source).ToList();
@@ -45,9 +56,9 @@ public static class RunFigures
         ]);
     }
 
-    static LineFigure Single(string runFolder, string title, string axis, Func<MetricsRecord, double?> value, bool smooth = false)
+    static LineFigure Single(IReadOnlyList<MetricsRecord> records, string title, string axis, Func<MetricsRecord, double?> value, bool smooth = false)
     {
-        var points = MetricsLog.Read(runFolder).Where(r => r.Kind == MetricsRecord.TrainKind && value(r) is not null).ToList();
+        var points = records.Where(r => r.Kind == MetricsRecord.TrainKind && value(r) is not null).ToList();
         var y = points.Select(p => value(p)!.Value).ToList();
         return new LineFigure(title, "step", axis, [new Series(axis, points.Select(p => (double)p.Step).ToList(), smooth ? Smooth(y, Window(y.Count)) : y)]);
     }

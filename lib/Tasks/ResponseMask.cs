@@ -8,7 +8,7 @@ namespace LlmNotebooks.Tasks;
 /// but the first, and every target that is still part of the prompt is set to <see cref="Gpt.IgnoreIndex"/>, so the
 /// loss counts only the response (the first response token is predicted at the &lt;|response|&gt; position). Rows of
 /// a batch are right-padded to the longest; pads are ignored too, and with causal attention they cannot affect
-/// the positions before them.
+/// the positions before them. Each row's prompt length goes with the batch, for a prefix LM's attention mask.
 /// </summary>
 public static class ResponseMask
 {
@@ -26,9 +26,10 @@ public static class ResponseMask
         return (inputs, targets);
     }
 
-    /// <summary>A batch of rows, right-padded with <paramref name="padToken"/> (targets ignored): (B, T) and (B, T).</summary>
-    public static (Tensor Inputs, Tensor Targets) Batch(IReadOnlyList<(long[] Inputs, long[] Targets)> rows, int padToken)
+    /// <summary>A batch of examples, right-padded with <paramref name="padToken"/> (targets ignored): (B, T) and (B, T).</summary>
+    public static Training.Batch Batch(IReadOnlyList<FormattedExample> examples, int padToken)
     {
+        var rows = examples.Select(Row).ToList();
         int width = rows.Max(r => r.Inputs.Length);
         var inputs = new long[rows.Count * width];
         var targets = new long[rows.Count * width];
@@ -39,6 +40,7 @@ public static class ResponseMask
             rows[b].Inputs.CopyTo(inputs, b * width);
             rows[b].Targets.CopyTo(targets, b * width);
         }
-        return (tensor(inputs, [rows.Count, width], ScalarType.Int64), tensor(targets, [rows.Count, width], ScalarType.Int64));
+        return new Training.Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64), tensor(targets, [rows.Count, width], ScalarType.Int64),
+            [.. examples.Select(e => (long)e.Prompt.Length)]);
     }
 }

@@ -17,13 +17,24 @@ public static class TaskData
     {
         [(TaskKind.Summarization, TaskSplit.Train)] = [["cnn_dailymail/see-et-al/train.jsonl.gz", "cnn_dailymail/train-first300.csv"], ["cnn_dailymail/train-*.parquet"]],
         [(TaskKind.Summarization, TaskSplit.Validation)] = [["cnn_dailymail/validation-1000.csv"], ["cnn_dailymail/validation-*.parquet"]],
-        [(TaskKind.Summarization, TaskSplit.Test)] = [["cnn_dailymail/test-*.parquet"]],
+        [(TaskKind.Summarization, TaskSplit.Test)] = [["cnn_dailymail/test*.csv"], ["cnn_dailymail/test-*.parquet"]],
         [(TaskKind.QuestionAnswering, TaskSplit.Train)] = [["squad/train-v1.1.json"], ["squad/train-*.parquet"]],
         [(TaskKind.QuestionAnswering, TaskSplit.Validation)] = [["squad/dev-v1.1.json"], ["squad/validation-*.parquet"]],
         [(TaskKind.Sentiment, TaskSplit.Train)] = [["sst2/train.tsv"], ["sst2/train-*.parquet"]],
         [(TaskKind.Sentiment, TaskSplit.Validation)] = [["sst2/dev.tsv"], ["sst2/validation-*.parquet"]],
         [(TaskKind.Sentiment, TaskSplit.Test)] = [["sst2/test.tsv"], ["sst2/test-*.parquet"]],
     };
+
+    /// <summary>
+    /// Whether the data folder holds the split with answers to score against: the CNN/DailyMail test split is
+    /// scored when present; SQuAD v1.1's test set was never released and GLUE's SST-2 test labels are hidden.
+    /// </summary>
+    public static bool HasScoredSplit(TaskKind task, TaskSplit split, string dataFolder)
+    {
+        if (split == TaskSplit.Test && task != TaskKind.Summarization) return false;
+        if (!Layouts.TryGetValue((task, split), out var layouts)) return false;
+        return layouts.Any(layout => layout.SelectMany(pattern => Match(dataFolder, pattern)).Any());
+    }
 
     /// <summary>The files of a split; an error naming what was looked for when none exist.</summary>
     public static IReadOnlyList<string> Files(TaskKind task, TaskSplit split, string dataFolder)

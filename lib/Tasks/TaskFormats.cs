@@ -7,6 +7,12 @@ namespace LlmNotebooks.Tasks;
 public enum TaskKind { Summarization, QuestionAnswering, Sentiment }
 
 /// <summary>
+/// The order of a SQuAD prompt. Passage first, a causal model reads every passage token without knowing the question
+/// and only the few answer positions can look back for it; question first, every passage token is read knowing it.
+/// </summary>
+public enum QaPrompt { PassageFirst, QuestionFirst }
+
+/// <summary>
 /// One example as the model sees it: prompt tokens, then the response it must learn to produce (ending with end of
 /// text). <see cref="TruncatedTokens"/> counts input tokens cut to fit the context.
 /// </summary>
@@ -22,15 +28,16 @@ public sealed record FormattedExample(TaskKind Task, string Id, int[] Prompt, in
 /// <item>CNN/DailyMail: "Summarize the news article." / the article / the highlights, one sentence per line. An
 /// article longer than the room left in the context keeps its lead (its first tokens): the highlights draw most
 /// on the opening paragraphs, and Lead-3 is the classic baseline for that reason.</item>
-/// <item>SQuAD: "Answer the question from the passage." / passage, a blank line, "Question: …" / the answer. A
-/// passage that does not fit is cut around the answer when training (the answer span is always kept, or the
-/// example is dropped) and from the end when evaluating (the answer is unknown then).</item>
+/// <item>SQuAD: "Answer the question from the passage." / passage, a blank line, "Question: …" (or the question
+/// first, then the passage: <see cref="QaPrompt"/>) / the answer. A passage that does not fit is cut around the
+/// answer when training (the answer span is always kept, or the example is dropped) and from the end when
+/// evaluating (the answer is unknown then).</item>
 /// <item>SST-2: "Is the sentiment of this movie review positive or negative?" / the sentence / "positive" or
 /// "negative".</item>
 /// </list>
 /// Loss is computed on the response only (see <see cref="ResponseMask"/>).
 /// </summary>
-public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength)
+public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPrompt qaPrompt = QaPrompt.PassageFirst)
 {
     public const string SummarizationInstruction = "Summarize the news article.";
     public const string QuestionInstruction = "Answer the question from the passage.";
@@ -59,6 +66,7 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength)
 
     public TextTokenizer Tokenizer => tokenizer;
     public int ContextLength => contextLength;
+    public QaPrompt QaPrompt => qaPrompt;
 
     /// <summary>Response tokens a generated answer may use for a task.</summary>
     public static int MaxResponseTokens(TaskKind task) => task == TaskKind.Summarization ? MaxSummaryTokens : MaxAnswerTokens;
@@ -91,7 +99,7 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength)
         var response = withResponse ? [.. tokenizer.Encode(answer.Text), tokenizer.EndOfText] : Array.Empty<int>();
         if (response.Length > MaxAnswerTokens) { dropped = "answer longer than the answer budget"; return null; }
         var head = Head(QuestionInstruction);
-        var question = tokenizer.Encode($"\n\nQuestion: {example.Question}");
+        var question = tokenizer.Encode(qaPrompt == QaPrompt.QuestionFirst ? $"Question: {example.Question}\n\n" : $"\n\nQuestion: {example.Question}");
         var tail = new[] { tokenizer.Special(SpecialTokens.Response) };
         int room = contextLength - head.Length - question.Length - tail.Length - (withResponse ? response.Length : MaxAnswerTokens);
         if (room <= 0) { dropped = "question does not fit in the context"; return null; }
@@ -116,7 +124,8 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength)
             passage = context.Length <= room ? context : context[..room];
             truncated = context.Length - passage.Length;
         }
-        return new FormattedExample(TaskKind.QuestionAnswering, example.Id, [.. head, .. passage, .. question, .. tail], response, truncated);
+        int[] prompt = qaPrompt == QaPrompt.QuestionFirst ? [.. head, .. question, .. passage, .. tail] : [.. head, .. passage, .. question, .. tail];
+        return new FormattedExample(TaskKind.QuestionAnswering, example.Id, prompt, response, truncated);
     }
 
     public FormattedExample? Sentiment(SentimentExample example, bool withResponse, out string? dropped)

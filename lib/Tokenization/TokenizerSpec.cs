@@ -1,4 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace LlmNotebooks.Tokenization;
+
+/// <summary>Written beside a learned vocabulary, <c>learning.json</c>: its size and how long learning it took.</summary>
+public sealed record TokenizerLearning(
+    [property: JsonPropertyName("vocab_size")] int VocabSize,
+    [property: JsonPropertyName("seconds")] double Seconds)
+{
+    public const string FileName = "learning.json";
+
+    public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this));
+
+    /// <summary>The record beside a vocabulary, or null for one learned before it was recorded.</summary>
+    public static TokenizerLearning? ReadIfPresent(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        try { return JsonSerializer.Deserialize<TokenizerLearning>(File.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path} is not a tokenizer learning record ({e.Message.Split(". Path")[0]})", e); }
+    }
+}
 
 /// <summary>
 /// How commands name a tokenizer: <c>gpt2</c>, a folder holding vocab.json + merges.txt, or <c>bpe:N</c> to learn
@@ -6,9 +28,6 @@ namespace LlmNotebooks.Tokenization;
 /// </summary>
 public static class TokenizerSpec
 {
-    /// <summary>Written beside a learned vocabulary: its size and how long learning it took.</summary>
-    public const string LearningFile = "learning.json";
-
     public static bool IsTraining(string spec, out int vocabSize)
     {
         vocabSize = 0;
@@ -30,8 +49,7 @@ public static class TokenizerSpec
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         BpeTrainer.Train(trainingTexts(), vocabSize - SpecialTokens.All.Count, progress: progress).Save(trainedFolder);
-        File.WriteAllText(Path.Combine(trainedFolder, LearningFile),
-            System.Text.Json.JsonSerializer.Serialize(new { vocab_size = vocabSize, seconds = clock.Elapsed.TotalSeconds }));
+        new TokenizerLearning(vocabSize, clock.Elapsed.TotalSeconds).Write(trainedFolder);
         return TextTokenizer.FromFolder(trainedFolder);
     }
 }

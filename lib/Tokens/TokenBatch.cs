@@ -6,6 +6,9 @@ namespace LlmNotebooks.Tokens;
 public static class TokenBatch
 {
     /// <summary>One sequence as a batch of one, (1, T).</summary>
-    public static Tensor Row(IEnumerable<int> ids, Device? device = null) =>
-        from_array(ids.Select(i => (long)i).ToArray()).to(device ?? CPU).unsqueeze(0);
+    public static Tensor Row(IEnumerable<int> ids, Device? device = null)
+    {
+        long[] row = [.. ids.Select(i => (long)i)];
+        return tensor(row, [1, row.Length], ScalarType.Int64, device);
+    }
 }

@@ -7,14 +7,13 @@ using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
 
-/// <summary>Where a run stands: enough, with the model and optimizer, to continue it exactly.</summary>
-public sealed record TrainerState(
+/// <summary>Where a run stands: enough, with the model and optimizer, to continue it exactly (its config is in run.json).</summary>
+public sealed record CheckpointState(
     [property: JsonPropertyName("step")] long Step,
     [property: JsonPropertyName("tokens_seen")] long TokensSeen,
     [property: JsonPropertyName("wall_seconds")] double WallSeconds,
     [property: JsonPropertyName("best_validation_loss")] double? BestValidationLoss,
-    [property: JsonPropertyName("rng_state")] string RngState,
-    [property: JsonPropertyName("config")] TrainingConfig Config);
+    [property: JsonPropertyName("rng_state")] string RngState);
 
 /// <summary>
 /// A run's checkpoints: <c>checkpoints/step-NNNNNN/</c> (model files, optimizer state, trainer state) and
@@ -31,7 +30,7 @@ public sealed class CheckpointStore(string runFolder)
     public static string StepName(long step) => $"{StepPrefix}{step:D6}";
 
     /// <param name="beforeCommit">Runs when every file is written, before the rename (tests make it fail).</param>
-    public string Save(string name, TrainingStep training, TrainerState state, TextTokenizer tokenizer, Action? beforeCommit = null)
+    public string Save(string name, TrainingStep training, CheckpointState state, TextTokenizer tokenizer, Action? beforeCommit = null)
     {
         Directory.CreateDirectory(Folder);
         foreach (var stale in Directory.GetDirectories(Folder, ".*.tmp-*")) Directory.Delete(stale, recursive: true);
@@ -62,20 +61,50 @@ public sealed class CheckpointStore(string runFolder)
 
     public string? BestCheckpoint => File.Exists(Path.Combine(Folder, Best, StateFile)) ? Path.Combine(Folder, Best) : null;
 
-    public static TrainerState ReadState(string checkpoint) =>
-        JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(checkpoint, StateFile)), TrainingConfig.Json)
-        ?? throw new InvalidDataException($"{checkpoint}: empty {StateFile}");
-
-    /// <summary>Loads weights, optimizer state and the random-number state into a freshly built training step.</summary>
-    public static TrainerState Restore(string checkpoint, TrainingStep training)
+    public static CheckpointState ReadState(string checkpoint)
     {
-        var state = ReadState(checkpoint);
-        ModelFiles.LoadWeights(training.Model, Path.Combine(checkpoint, ModelFiles.Weights));
-        training.Optimizer.load_state_dict(Path.Combine(checkpoint, OptimizerFile));
-        training.CopyWeightsToCompute();
-        using var rng = tensor(Convert.FromBase64String(state.RngState), dtype: ScalarType.Byte);
-        torch.set_rng_state(rng);
-        return state;
+        var path = Path.Combine(checkpoint, StateFile);
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), TrainingConfig.Json)
+                ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a checkpoint state ({e.Message.Split(". Path")[0]})", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads the newest checkpoint that is intact into a freshly built training step (weights, optimizer state, the
+    /// random-number state). A damaged one is skipped, saying which and why; none intact is an error naming them.
+    /// </summary>
+    public (string Checkpoint, CheckpointState State)? RestoreLatest(TrainingStep training, Action<string>? log)
+    {
+        var problems = new List<string>();
+        foreach (var checkpoint in Steps().Reverse())
+        {
+            try
+            {
+                var state = ReadState(checkpoint);
+                ModelFiles.LoadWeights(training.Model, Path.Combine(checkpoint, ModelFiles.Weights));
+                var optimizer = Path.Combine(checkpoint, OptimizerFile);
+                if (!File.Exists(optimizer)) throw new InvalidDataException($"{optimizer} is missing");
+                try { training.Optimizer.load_state_dict(optimizer); }
+                catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{optimizer} cannot be read ({e.Message.Split('\n')[0]})", e); }
+                training.CopyWeightsToCompute();
+                using var rng = from_array(Convert.FromBase64String(state.RngState));
+                torch.set_rng_state(rng);
+                if (problems.Count > 0) log?.Invoke($"resuming from {Path.GetFileName(checkpoint)}, the newest intact checkpoint ({string.Join("; ", problems)})");
+                return (checkpoint, state);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or FormatException)
+            {
+                problems.Add($"{Path.GetFileName(checkpoint)} skipped: {e.Message}");
+            }
+        }
+        if (problems.Count > 0) throw new InvalidDataException($"no intact checkpoint in {Folder}: {string.Join("; ", problems)}");
+        return null;
     }
 
     public static string CaptureRng()

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace LlmNotebooks.Training;
 
 /// <summary>
@@ -9,14 +7,11 @@ namespace LlmNotebooks.Training;
 /// </summary>
 public interface IBatchSource : IDisposable
 {
-    /// <summary>Inputs and targets (B, T); targets equal to <c>Gpt.IgnoreIndex</c> add nothing to the loss.</summary>
-    (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep);
+    /// <summary>A new batch the caller disposes.</summary>
+    Batch TrainBatch(long step, int microStep);
 
-    IReadOnlyDictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>> ValidationSets { get; }
+    IReadOnlyDictionary<string, IReadOnlyList<Batch>> ValidationSets { get; }
 
     /// <summary>Counts per data source seen up to a step (finetuning's mixture), or null.</summary>
     Dictionary<string, long>? Seen(long steps) => null;
-
-    /// <summary>Prompts to sample from (finetuning: one held-out example per task), or null for the config's text prompts.</summary>
-    IReadOnlyList<(string Label, int[] Prompt, int MaxTokens)>? SamplePrompts => null;
 }

@@ -5,12 +5,12 @@ namespace LlmNotebooks.Training;
 
 /// <summary>
 /// One line of a run's metrics log. Training lines carry the step's loss, learning rate, gradient norm and speed;
-/// evaluation lines the validation losses (one per validation set). The report and the notebooks plot from this
-/// log only.
+/// evaluation lines the validation losses (one per validation set); task lines the scores of a few held-out examples
+/// generated and scored as evaluation does. The report and the notebooks plot from this log only.
 /// </summary>
 public sealed record MetricsRecord
 {
-    public const string TrainKind = "train", EvalKind = "eval";
+    public const string TrainKind = "train", EvalKind = "eval", TaskKind = "task";
 
     [JsonPropertyName("kind")] public string Kind { get; init; } = TrainKind;
     [JsonPropertyName("step")] public long Step { get; init; }
@@ -26,6 +26,8 @@ public sealed record MetricsRecord
     [JsonPropertyName("validation")] public Dictionary<string, double>? Validation { get; init; }
     /// <summary>Finetuning: examples of each task seen so far.</summary>
     [JsonPropertyName("mixture")] public Dictionary<string, long>? Mixture { get; init; }
+    /// <summary>Task lines: score per "task metric" (squad F1, sst2 accuracy…) on the held-out examples.</summary>
+    [JsonPropertyName("task_scores")] public Dictionary<string, double>? TaskScores { get; init; }
 }
 
 /// <summary>A generation from a fixed prompt at some step, to watch the model improve.</summary>
@@ -48,22 +50,26 @@ public sealed class MetricsLog(string runFolder)
 
     public void Append(SampleRecord sample) => AppendLine(SamplesPath, JsonSerializer.Serialize(sample, Json));
 
-    public static IReadOnlyList<MetricsRecord> Read(string runFolder) => ReadLines<MetricsRecord>(Path.Combine(runFolder, MetricsFile));
+    public static IReadOnlyList<MetricsRecord> Read(string runFolder) => ReadLines<MetricsRecord>(Path.Combine(runFolder, MetricsFile), out _);
 
-    public static IReadOnlyList<SampleRecord> ReadSamples(string runFolder) => ReadLines<SampleRecord>(Path.Combine(runFolder, SamplesFile));
+    public static IReadOnlyList<SampleRecord> ReadSamples(string runFolder) => ReadLines<SampleRecord>(Path.Combine(runFolder, SamplesFile), out _);
 
-    /// <summary>On resume: forget what was logged after the checkpoint, so the curves continue without duplicates.</summary>
-    public void TruncateAfter(long step)
+    /// <summary>
+    /// On resume: forget what was logged after the checkpoint, so the curves continue without duplicates. A last
+    /// line cut short (a disk that filled up, power lost mid-write) is dropped, and said so.
+    /// </summary>
+    public void TruncateAfter(long step, Action<string>? log = null)
     {
-        Keep(MetricsPath, (MetricsRecord r) => r.Step <= step);
-        Keep(SamplesPath, (SampleRecord r) => r.Step <= step);
+        Keep(MetricsPath, (MetricsRecord r) => r.Step <= step, log);
+        Keep(SamplesPath, (SampleRecord r) => r.Step <= step, log);
     }
 
-    static void Keep<T>(string path, Func<T, bool> keep)
+    static void Keep<T>(string path, Func<T, bool> keep, Action<string>? log)
     {
         if (!File.Exists(path)) return;
-        var kept = File.ReadLines(path).Where(l => l.Length > 0 && keep(JsonSerializer.Deserialize<T>(l, Json)!)).ToList();
-        AtomicFile.WriteAllText(path, string.Concat(kept.Select(l => l + "\n")));
+        var records = ReadLines<T>(path, out var torn);
+        if (torn is not null) log?.Invoke($"{path}:{torn}: the last line was cut short (an interrupted write); dropped it");
+        AtomicFile.WriteAllText(path, string.Concat(records.Where(keep).Select(r => JsonSerializer.Serialize(r, Json) + "\n")));
     }
 
     static void AppendLine(string path, string line)
@@ -74,22 +80,25 @@ public sealed class MetricsLog(string runFolder)
         writer.Write('\n');
     }
 
-    static IReadOnlyList<T> ReadLines<T>(string path)
+    /// <summary>The records of a log; an unreadable last line is left out (its number in <paramref name="tornLine"/>), any other is an error naming the file and line.</summary>
+    static IReadOnlyList<T> ReadLines<T>(string path, out int? tornLine)
     {
+        tornLine = null;
         if (!File.Exists(path)) return [];
+        var lines = File.ReadAllLines(path);
+        int last = Array.FindLastIndex(lines, l => l.Length > 0);
         var records = new List<T>();
-        int number = 0;
-        foreach (var line in File.ReadLines(path))
+        for (int i = 0; i <= last; i++)
         {
-            number++;
-            if (line.Length == 0) continue;
+            if (lines[i].Length == 0) continue;
             try
             {
-                records.Add(JsonSerializer.Deserialize<T>(line, Json)!);
+                records.Add(JsonSerializer.Deserialize<T>(lines[i], Json)!);
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}:{number}: not a metrics record ({e.Message.Split('.')[0]})", e);
+                if (i == last) { tornLine = i + 1; break; }
+                throw new InvalidDataException($"{path}:{i + 1}: not a log record ({e.Message.Split('.')[0]}); the log is damaged before its last line", e);
             }
         }
         return records;

@@ -1,6 +1,9 @@
 using LlmNotebooks.Data;
+using LlmNotebooks.Generation;
+using LlmNotebooks.Model;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
+using LlmNotebooks.Training.Callbacks;
 
 namespace LlmNotebooks.Training;
 
@@ -11,11 +14,11 @@ namespace LlmNotebooks.Training;
 public static class Pretraining
 {
     /// <summary>The config of a run: the resumed run's own, or the named pretraining preset; overrides on top.</summary>
-    public static TrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
-        TrainingConfig.ForRun(runFolder, resume, () => TrainingConfig.Preset(preset), overrides);
+    public static PretrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
+        TrainingRun.Config(runFolder, resume, () => PretrainingConfig.Preset(preset), overrides);
 
     /// <summary>Where the shards for a config's corpus and tokenizer live, beside the run folder.</summary>
-    public static string TokensFolder(TrainingConfig config, string runFolder)
+    public static string TokensFolder(PretrainingConfig config, string runFolder)
     {
         var name = $"{config.Tokenizer}-{string.Join("+", config.Corpus.Select(c => Path.GetFileNameWithoutExtension(c.TrimEnd('/'))))}";
         var slug = string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '+' or '.' ? c : '_'));
@@ -23,7 +26,7 @@ public static class Pretraining
     }
 
     /// <summary>The prepared shards for the config, preparing them first if they are missing or their files changed.</summary>
-    public static (ShardManifest Manifest, TextTokenizer Tokenizer) PrepareData(TrainingConfig config, string dataFolder, string tokensFolder,
+    public static (ShardManifest Manifest, TextTokenizer Tokenizer) PrepareData(PretrainingConfig config, string dataFolder, string tokensFolder,
         Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
         // Datasets of the corpus that this data folder does not hold (a user's download has OpenWebText but not the
@@ -52,15 +55,17 @@ public static class Pretraining
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>
-    public static TrainingResult Run(TrainingConfig config, string dataFolder, string runFolder, bool resume,
-        Action<string>? log = null, Action<TrainerProgress>? progress = null, CancellationToken cancellation = default)
+    public static TrainingResult Run(PretrainingConfig config, string dataFolder, string runFolder, bool resume,
+        TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
     {
+        hooks ??= new TrainingRunHooks();
         var tokensFolder = TokensFolder(config, runFolder);
-        var (_, tokenizer) = PrepareData(config, dataFolder, tokensFolder, log, cancellation: cancellation);
+        var (_, tokenizer) = PrepareData(config, dataFolder, tokensFolder, hooks.Log, cancellation: cancellation);
         var modelConfig = config.ModelConfig(tokenizer.VocabSize);
-        using var data = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig.ContextLength,
-            config.AccumulationSteps(modelConfig.ContextLength), config.EvalBatches, config.Seed);
-        var trainer = new Trainer(config, runFolder, tokenizer, data) { Log = log, Progress = progress };
-        return trainer.Run(resume, cancellation: cancellation);
+        using var data = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig.ContextLength, config.AccumulationSteps(modelConfig.ContextLength),
+            config.EvalBatches, config.Seed);
+        var decoding = new DecodingOptions(MaxNewTokens: config.SampleTokens, Temperature: 0.8, TopK: 200, StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
+        var prompts = config.SamplePrompts.Select(p => new SamplePrompt(p, tokenizer.Encode(p), decoding)).Where(p => p.Prompt.Length > 0).ToList();
+        return TrainingRun.Execute(config, runFolder, resume, tokenizer, data, () => new Gpt(modelConfig, config.Seed), prompts, hooks, cancellation);
     }
 }

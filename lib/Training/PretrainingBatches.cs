@@ -1,5 +1,4 @@
 using LlmNotebooks.Tokens;
-using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
 
@@ -9,7 +8,7 @@ public sealed class PretrainingBatches : IBatchSource
     readonly TokenStream _train, _val;
     readonly BatchSampler _sampler;
     readonly int _accumulation;
-    readonly List<(Tensor, Tensor)> _validation;
+    readonly List<Batch> _validation;
 
     public PretrainingBatches(string tokensFolder, int batchSize, int contextLength, int accumulation, int validationBatches, long seed)
     {
@@ -19,16 +18,16 @@ public sealed class PretrainingBatches : IBatchSource
         _accumulation = accumulation;
         var validation = new BatchSampler(_val, batchSize, contextLength, seed + 1);
         _validation = Enumerable.Range(0, validationBatches).Select(i => validation.Batch(i)).ToList();
-        ValidationSets = new Dictionary<string, IReadOnlyList<(Tensor, Tensor)>> { [ShardManifest.Val] = _validation };
+        ValidationSets = new Dictionary<string, IReadOnlyList<Batch>> { [ShardManifest.Val] = _validation };
     }
 
-    public (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep) => _sampler.Batch(step * _accumulation + microStep);
+    public Batch TrainBatch(long step, int microStep) => _sampler.Batch(step * _accumulation + microStep);
 
-    public IReadOnlyDictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>> ValidationSets { get; }
+    public IReadOnlyDictionary<string, IReadOnlyList<Batch>> ValidationSets { get; }
 
     public void Dispose()
     {
-        foreach (var (x, y) in _validation) { x.Dispose(); y.Dispose(); }
+        foreach (var batch in _validation) batch.Dispose();
         _train.Dispose();
         _val.Dispose();
     }

@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
-using LlmNotebooks.Model;
-using LlmNotebooks.Platform;
-using LlmNotebooks.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
@@ -16,6 +11,42 @@ public sealed record TrainingResult(StopReason Reason, long Steps, long Tokens, 
 /// <summary>Progress for a display: where the run is and how fast it goes.</summary>
 public readonly record struct TrainerProgress(long Step, long MaxSteps, double Loss, double TokensPerSecond, TimeSpan Remaining);
 
+/// <summary>What one optimizer step of a run did, as callbacks see it.</summary>
+public sealed record StepReport(long Step, long Tokens, long StepTokens, double Loss, double GradientNorm, double LearningRate, double Seconds)
+{
+    public double TokensPerSecond => StepTokens / Seconds;
+}
+
+/// <summary>Where a run stands, shared by the trainer and its callbacks.</summary>
+public sealed class TrainingState
+{
+    readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public long Step { get; set; }
+    public long Tokens { get; set; }
+    /// <summary>Wall time of the run so far, earlier attempts (before a resume) included.</summary>
+    public double WallSeconds => WallSecondsBefore + _clock.Elapsed.TotalSeconds;
+    public double WallSecondsBefore { get; init; }
+    public double? BestValidationLoss { get; set; }
+    /// <summary>The step whose validation set a new best (the checkpointing callback saves it).</summary>
+    public long? BestAtStep { get; set; }
+    public string? LastCheckpoint { get; set; }
+    /// <summary>The step this attempt started from (0, or the resumed checkpoint's).</summary>
+    public long FirstStep { get; init; }
+    public double SecondsThisAttempt => _clock.Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// What hangs off the training loop: validation, samples, checkpoints, logs, a progress display. Each is told when
+/// the run starts, after every step, and when it stops.
+/// </summary>
+public interface ITrainerCallback
+{
+    void OnStart(Trainer trainer) { }
+    void OnStepEnd(Trainer trainer, StepReport step) { }
+    void OnStop(Trainer trainer, StopReason reason) { }
+}
+
 /// <summary>A loss went to NaN or infinity: the run stopped, and the last good checkpoint is named.</summary>
 public sealed class TrainingDivergedException(long step, string? lastCheckpoint, double loss)
     : Exception($"training diverged at step {step} (loss {loss}); " +
@@ -27,196 +58,67 @@ public sealed class TrainingDivergedException(long step, string? lastCheckpoint,
 }
 
 /// <summary>
-/// The training loop shared by pretraining and finetuning (the data differs, through <see cref="IBatchSource"/>):
-/// learning-rate schedule, gradient accumulation, periodic validation loss and sample generations, a metrics log,
-/// checkpoints (keep-last-N and best-by-validation), exact resume, a clean stop on cancellation (Ctrl+C) with a
-/// checkpoint, and a stop with the last good checkpoint named when the loss turns NaN.
+/// The training loop, in the spirit of minGPT's trainer: it knows nothing about GPT or files. Each step draws
+/// <paramref name="accumulation"/> micro-batches from the data, runs one <see cref="TrainingStep"/> at the
+/// schedule's rate, and tells the callbacks; it stops cleanly when cancelled (Ctrl+C) and with the last good
+/// checkpoint named when the loss turns NaN.
 /// </summary>
-public sealed class Trainer(TrainingConfig config, string runFolder, TextTokenizer tokenizer, IBatchSource data)
+public sealed class Trainer(TrainingStep training, IBatchSource data, LrSchedule schedule, int accumulation, long maxSteps, TrainingState state)
 {
-    public const string RunFile = "run.json";
+    public TrainingStep Training => training;
+    public IBatchSource Data => data;
+    public TrainingState State => state;
+    public long MaxSteps => maxSteps;
+    public bool AtLastStep => state.Step == maxSteps;
 
-    /// <summary>A run's run.json: its config, model, hardware and the matmul ceiling its MFU is relative to.</summary>
-    public static JsonElement ReadRunFile(string runFolder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(runFolder, RunFile))).RootElement;
+    public List<ITrainerCallback> Callbacks { get; } = [];
 
-    /// <summary>The training config a run.json records.</summary>
-    public static TrainingConfig RunConfig(JsonElement run) => TrainingConfig.FromJson(run.GetProperty("config").GetRawText());
-
-    /// <summary>Called after every step.</summary>
-    public Action<TrainerProgress>? Progress { get; init; }
-
-    /// <summary>Messages worth showing: evaluations, samples, checkpoints.</summary>
-    public Action<string>? Log { get; init; }
-
-    /// <summary>Runs between writing a checkpoint's files and committing it (tests inject a failure here).</summary>
-    public Action? BeforeCheckpointCommit { get; init; }
-
-    /// <param name="initialModel">Weights to start from (finetuning; the trainer takes ownership); null starts from scratch.</param>
-    public TrainingResult Run(bool resume, Gpt? initialModel = null, CancellationToken cancellation = default)
+    public TrainingResult Run(CancellationToken cancellation = default)
     {
-        Directory.CreateDirectory(runFolder);
-        var store = new CheckpointStore(runFolder);
-        var log = new MetricsLog(runFolder);
-        var latest = store.Latest();
-        if (!resume && (latest is not null || File.Exists(Path.Combine(runFolder, MetricsLog.MetricsFile))))
-            throw new InvalidOperationException($"{runFolder} already holds a run; continue it with --resume, or choose another --out");
-
-        torch.manual_seed(config.Seed);
-        using var model = initialModel ?? new Gpt(config.ModelConfig(tokenizer.VocabSize), config.Seed);
-        if (model.Config.VocabSize < tokenizer.VocabSize)
-            throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
-        int accumulation = config.AccumulationSteps(model.Config.ContextLength);
-        using var training = new TrainingStep(model, config.Optimizer, config.Precision);
-
-        long step = 0, tokens = 0;
-        double wallBefore = 0;
-        double? best = null;
-        if (resume && latest is not null)
+        var device = training.Model.Head.weight.device;
+        foreach (var callback in Callbacks) callback.OnStart(this);
+        while (state.Step < maxSteps)
         {
-            var state = CheckpointStore.Restore(latest, training);
-            (step, tokens, wallBefore, best) = (state.Step, state.TokensSeen, state.WallSeconds, state.BestValidationLoss);
-            log.TruncateAfter(step);
-            Log?.Invoke($"resumed from {latest} at step {step}");
-        }
-        // MFU's denominator, measured here in the run's compute precision: the best of three short trials, so a brief
-        // disturbance does not lower it.
-        double ceiling = Enumerable.Range(0, 3).Max(_ => MatmulCeiling.Measure(n: 1024, dtype: config.Precision.ComputeType(), seconds: 0.3));
-        WriteRunFile(model, ceiling);
-        var schedule = config.Schedule;
-        string? lastCheckpoint = latest;
-        long firstStep = step;
-        var clock = Stopwatch.StartNew();
-        var stepClock = new Stopwatch();
-        double wall() => wallBefore + clock.Elapsed.TotalSeconds;
-
-        string SaveCheckpoint(string name) =>
-            store.Save(name, training, new TrainerState(step, tokens, wall(), best, CheckpointStore.CaptureRng(), config), tokenizer, BeforeCheckpointCommit);
-
-        void Validate()
-        {
-            var losses = Evaluate(training.ComputeModel);
-            log.Append(new MetricsRecord { Kind = MetricsRecord.EvalKind, Step = step, Tokens = tokens, WallSeconds = wall(), Validation = losses });
-            double mean = losses.Values.Average();
-            Log?.Invoke($"step {step}: validation loss {string.Join(", ", losses.Select(l => $"{l.Key} {l.Value:F4}"))}");
-            if (best is null || mean < best)
-            {
-                best = mean;
-                SaveCheckpoint(CheckpointStore.Best);
-            }
-        }
-
-        // A new run is validated before its first step too: where it starts (a finetuning run: the pretrained model on each task).
-        if (step == 0) Validate();
-
-        while (step < config.MaxSteps)
-        {
-            if (cancellation.IsCancellationRequested)
-            {
-                lastCheckpoint = SaveCheckpoint(CheckpointStore.StepName(step));
-                Log?.Invoke($"stopped at step {step}; checkpoint {lastCheckpoint}");
-                return new TrainingResult(StopReason.Cancelled, step, tokens, best, lastCheckpoint, null);
-            }
-            stepClock.Restart();
-            var batches = Enumerable.Range(0, accumulation).Select(m => data.TrainBatch(step, m)).ToList();
+            if (cancellation.IsCancellationRequested) return Stop(StopReason.Cancelled);
+            var clock = Stopwatch.StartNew();
+            var batches = Enumerable.Range(0, accumulation).Select(m => OnDevice(data.TrainBatch(state.Step, m), device)).ToList();
             // Token positions computed: finetuning pads each batch to its longest example, not to the context.
-            long stepTokens = batches.Sum(b => b.Inputs.numel());
+            long stepTokens = batches.Sum(b => b.Positions);
+            double learningRate = schedule.At(state.Step);
             StepResult result;
-            double learningRate = schedule.At(step);
             try
             {
                 result = training.Step(batches, learningRate);
             }
             catch (NonFiniteLossException e)
             {
-                throw new TrainingDivergedException(step, lastCheckpoint, e.Loss);
+                throw new TrainingDivergedException(state.Step, state.LastCheckpoint, e.Loss);
             }
             finally
             {
-                foreach (var (x, y) in batches) { x.Dispose(); y.Dispose(); }
+                foreach (var batch in batches) batch.Dispose();
             }
-            step++;
-            tokens += stepTokens;
-            double seconds = stepClock.Elapsed.TotalSeconds, tokensPerSecond = stepTokens / seconds;
-            log.Append(new MetricsRecord
-            {
-                Step = step, Tokens = tokens, WallSeconds = wall(), TrainLoss = result.Loss, LearningRate = learningRate,
-                GradNorm = result.GradientNorm, TokensPerSecond = tokensPerSecond,
-                Mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9),
-                PeakMemoryMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
-                Precision = config.Precision.Name(),
-                Mixture = data.Seen(step),
-            });
-            Progress?.Invoke(new TrainerProgress(step, config.MaxSteps, result.Loss, tokensPerSecond,
-                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / (step - firstStep) * (config.MaxSteps - step))));
-
-            bool last = step == config.MaxSteps;
-            if (step % config.EvalInterval == 0 || last) Validate();
-            if (step % config.SampleInterval == 0 || last) Sample(training.ComputeModel, step, log);
-            if (step % config.CheckpointInterval == 0 || last)
-            {
-                lastCheckpoint = SaveCheckpoint(CheckpointStore.StepName(step));
-                store.Prune(config.KeepCheckpoints);
-            }
+            state.Step++;
+            state.Tokens += stepTokens;
+            var report = new StepReport(state.Step, state.Tokens, stepTokens, result.Loss, result.GradientNorm, learningRate, clock.Elapsed.TotalSeconds);
+            foreach (var callback in Callbacks) callback.OnStepEnd(this, report);
         }
-
-        // The hand-in model: the best by validation loss (the last one if validation never ran).
-        var source = store.BestCheckpoint ?? lastCheckpoint!;
-        var (exported, _) = ModelFiles.Load(source);
-        using (exported) ModelFiles.Save(runFolder, exported, tokenizer, handIn: true);
-        Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.HandIn)} (from {Path.GetFileName(source)})");
-        return new TrainingResult(StopReason.Completed, step, tokens, best, lastCheckpoint, Path.Combine(runFolder, ModelFiles.HandIn));
+        return Stop(StopReason.Completed);
     }
 
-    /// <summary>Mean loss over each validation set's fixed batches, in evaluation mode (no dropout).</summary>
-    Dictionary<string, double> Evaluate(Gpt model)
+    TrainingResult Stop(StopReason reason)
     {
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var _ = no_grad();
-            return data.ValidationSets.ToDictionary(set => set.Key, set => set.Value.Average(batch =>
-            {
-                using var scope = NewDisposeScope();
-                return (double)model.Forward(batch.Inputs, batch.Targets).Loss.item<float>();
-            }));
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
+        foreach (var callback in Callbacks) callback.OnStop(this, reason);
+        return new TrainingResult(reason, state.Step, state.Tokens, state.BestValidationLoss, state.LastCheckpoint, null);
     }
 
-    void Sample(Gpt model, long step, MetricsLog log)
+    static Batch OnDevice(Batch batch, Device device)
     {
-        var options = new SamplingOptions(Temperature: 0.8, TopK: 200, Seed: step, StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
-        var prompts = data.SamplePrompts?.Select(p => (Label: p.Label, Ids: p.Prompt, Options: options with { MaxNewTokens = p.MaxTokens, Temperature = 0 }))
-            ?? config.SamplePrompts.Select(p => (Label: p, Ids: tokenizer.Encode(p), Options: options with { MaxNewTokens = config.SampleTokens }))
-                .Where(p => p.Ids.Length > 0);
-        foreach (var (label, ids, sampling) in prompts)
-        {
-            var text = tokenizer.Decode(Generation.Generate(model, [ids], sampling)[0]);
-            log.Append(new SampleRecord(step, label, text));
-            Log?.Invoke($"sample at step {step}: {label}{(data.SamplePrompts is null ? "" : ": ")}{text.ReplaceLineEndings(" ")}");
-        }
+        var moved = batch.To(device);
+        if (!ReferenceEquals(moved, batch)) batch.Dispose();
+        return moved;
     }
 
-    void WriteRunFile(Gpt model, double ceiling)
-    {
-        var run = new
-        {
-            config = JsonSerializer.SerializeToNode(config, TrainingConfig.Json),
-            model = JsonSerializer.SerializeToNode(model.Config, GptConfig.Json),
-            parameters = model.ParameterCount(),
-            parameters_without_embeddings = model.ParameterCount(includeEmbeddings: false),
-            training_flops_per_token = model.TrainingFlopsPerToken,
-            tokenizer = tokenizer.Manifest,
-            cpu = CpuInfo.Detect(),
-            threads = torch.get_num_threads(),
-            matmul_ceiling_gflops = ceiling,
-            matmul_ceiling_precision = config.Precision.Name(),
-            device = TorchRuntime.BuildDevice,
-        };
-        AtomicFile.WriteAllText(Path.Combine(runFolder, RunFile), JsonSerializer.Serialize(run, new JsonSerializerOptions { WriteIndented = true }));
-    }
+    /// <summary>Whether a periodic callback is due: every <paramref name="interval"/> steps, and at the last one.</summary>
+    public bool Due(int interval) => (interval > 0 && state.Step % interval == 0) || AtLastStep;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,21 +22,20 @@ public static class TrainingBenchmark
     {
         using var model = new Gpt(config, seed: 1);
         using var step = new TrainingStep(model, new OptimizerSettings(), precision);
-        using var inputs = randint(0, config.VocabSize, [batchSize, config.ContextLength]);
-        using var targets = randint(0, config.VocabSize, [batchSize, config.ContextLength]);
-        for (int i = 0; i < 2; i++) step.Step([(inputs, targets)], 1e-4);   // warm-up: optimizer state, kernels
+        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength]), randint(0, config.VocabSize, [batchSize, config.ContextLength]));
+        for (int i = 0; i < 2; i++) step.Step([batch], 1e-4);   // warm-up: optimizer state, kernels
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < trainingSteps; i++) step.Step([(inputs, targets)], 1e-4);
+        for (int i = 0; i < trainingSteps; i++) step.Step([batch], 1e-4);
         double tokensPerSecond = trainingSteps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
         double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9);
 
         int[] prompt = Enumerable.Range(1, 16).ToArray();
         double Generate(bool cache)
         {
-            var options = new SamplingOptions(MaxNewTokens: generatedTokens, UseCache: cache);
-            Generation.Generate(step.ComputeModel, [prompt], options with { MaxNewTokens = 4 });   // warm-up
+            var options = new DecodingOptions(MaxNewTokens: generatedTokens, UseCache: cache);
+            TokenGenerator.Generate(step.ComputeModel, [prompt], options with { MaxNewTokens = 4 });   // warm-up
             var timer = Stopwatch.StartNew();
-            int produced = Generation.Generate(step.ComputeModel, [prompt], options)[0].Length;
+            int produced = TokenGenerator.Generate(step.ComputeModel, [prompt], options)[0].Length;
             return produced / timer.Elapsed.TotalSeconds;
         }
         return new ThroughputResult(preset, precision, batchSize, tokensPerSecond, mfu, Generate(true), Generate(false), model.TrainingFlopsPerToken);

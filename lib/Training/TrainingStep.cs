@@ -19,7 +19,7 @@ public sealed class NonFiniteLossException(double loss, double gradientNorm)
 public readonly record struct StepResult(double Loss, double GradientNorm);
 
 /// <summary>
-/// One optimizer step of a model, shared by pretraining, finetuning and the benchmark: forward and backward over
+/// One optimizer step of a model, shared by pretraining, finetuning, the benchmark and notebook 04: forward and backward over
 /// one or more micro-batches (gradient accumulation), gradient-norm clipping, AdamW with weight decay on matrices
 /// only, and, for bf16 mixed precision, the bookkeeping between the fp32 master weights and their bf16 copy.
 /// </summary>
@@ -45,6 +45,7 @@ public sealed class TrainingStep : IDisposable
         if (precision == Precision.Bf16)
         {
             ComputeModel = new Gpt(model.Config);
+            ComputeModel.to(model.Head.weight.device);
             ComputeModel.to(ScalarType.BFloat16);
             _compute = ComputeModel.UniqueParameters().Select(p => p.Parameter).ToList();
             CopyWeightsToCompute();
@@ -62,14 +63,14 @@ public sealed class TrainingStep : IDisposable
     public AdamW Optimizer { get; }
 
     /// <summary>Runs the micro-batches, then one update at <paramref name="learningRate"/>; the loss is their mean.</summary>
-    public StepResult Step(IReadOnlyList<(Tensor Inputs, Tensor Targets)> microBatches, double learningRate)
+    public StepResult Step(IReadOnlyList<Batch> microBatches, double learningRate)
     {
         ComputeModel.train();
         double loss = 0;
-        foreach (var (inputs, targets) in microBatches)
+        foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
-            var (_, microLoss) = ComputeModel.Forward(inputs, targets);
+            var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths).Loss!;
             (microLoss / microBatches.Count).backward();
             loss += microLoss.item<float>() / microBatches.Count;
             if (_compute is not null) AccumulateGradientsInMaster();

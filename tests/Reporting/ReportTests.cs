@@ -42,8 +42,8 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     public void The_main_command_runs_every_phase_into_its_folder()
     {
         RequireRun();
-        foreach (var file in new[] { "pretrain/model.pt", "finetune/model.pt", $"finetune/{LlmNotebooks.Tasks.Finetuning.DataStatsFile}",
-                     "eval/squad/scores.csv", "eval/cnn_dailymail/predictions.jsonl", "eval/sst2/evaluation.json" })
+        foreach (var file in new[] { "pretrain/model.pt", "finetune/model.pt", $"finetune/{LlmNotebooks.Finetune.FinetuneDataRecord.FileName}",
+                     "eval/validation/squad/scores.csv", "eval/validation/cnn_dailymail/predictions.jsonl", "eval/validation/sst2/evaluation.json" })
             Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, file)), $"missing {file}\n{pipeline.Result}");
         Assert.Contains("done in", pipeline.Result!.Output);
     }
@@ -131,11 +131,11 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     public void Every_pipeline_preset_names_a_pretraining_and_a_finetuning_preset_of_its_name()
     {
         // pretrain, finetune and all with the same --preset share runs/<preset>/, so the names must line up.
-        foreach (var name in Pipeline.Presets.Keys)
+        foreach (var name in LlmNotebooks.Pipeline.PipelinePreset.Presets.Keys)
         {
-            Assert.Equal(name, Pipeline.Preset(name).Name);
-            Assert.NotNull(GptConfig.Preset(TrainingConfig.Preset(name).Model));
-            Assert.NotNull(TrainingConfig.FinetunePreset(name));
+            Assert.Equal(name, LlmNotebooks.Pipeline.PipelinePreset.Named(name).Name);
+            Assert.NotNull(GptConfig.Preset(PretrainingConfig.Preset(name).Model));
+            Assert.NotNull(LlmNotebooks.Finetune.FinetuningConfig.Preset(name));
         }
     }
 }

@@ -35,7 +35,8 @@ public class BatchSamplerTests
         using var stream = new TokenStream(CountingTokens(1000, bytesPerToken, perShard: 97), ShardManifest.Train);
         var sampler = new BatchSampler(stream, batchSize: 8, contextLength: 64, seed: 7);
 
-        var (inputs, targets) = sampler.Batch(step: 3);
+        using var batch = sampler.Batch(step: 3);
+        var (inputs, targets) = (batch.Inputs, batch.Targets);
 
         Assert.Equal([8L, 64], inputs.shape);
         Assert.Equal([8L, 64], targets.shape);

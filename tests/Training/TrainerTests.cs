@@ -14,12 +14,13 @@ public class TrainerTests
     /// <summary>All runs of this class share one root, so the corpus is tokenized once.</summary>
     static readonly string Root = TestEnvironment.TempFolder().FullName;
 
-    static TrainingConfig Smoke(params string[] overrides) => TrainingConfig.Preset("smoke").With(overrides);
+    static PretrainingConfig Smoke(params string[] overrides) => PretrainingConfig.Preset("smoke").With(overrides);
 
-    static TrainingResult Train(string run, TrainingConfig config, bool resume = false, CancellationToken cancellation = default,
-        Action<TrainerProgress>? progress = null) =>
-        Pretraining.Run(config, TestEnvironment.RequireData("c4/c4-en-sample1000.jsonl").Replace("/c4/c4-en-sample1000.jsonl", ""),
-            Path.Combine(Root, run), resume, progress: progress, cancellation: cancellation);
+    static string Data => TestEnvironment.RequireData("c4/c4-en-sample1000.jsonl").Replace("/c4/c4-en-sample1000.jsonl", "");
+
+    static TrainingResult Train(string run, PretrainingConfig config, bool resume = false, CancellationToken cancellation = default,
+        Action<TrainerProgress>? progress = null, Action? beforeCommit = null) =>
+        Pretraining.Run(config, Data, Path.Combine(Root, run), resume, new TrainingRunHooks(Progress: progress, BeforeCheckpointCommit: beforeCommit), cancellation);
 
     static List<MetricsRecord> Steps(string run) => MetricsLog.Read(Path.Combine(Root, run)).Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
 
@@ -53,19 +54,10 @@ public class TrainerTests
     public void A_failure_while_saving_leaves_the_previous_checkpoint_loadable()
     {
         var config = Smoke();
-        var tokensFolder = Pretraining.TokensFolder(config, Path.Combine(Root, "crash"));
-        var (_, tokenizer) = Pretraining.PrepareData(config, TestEnvironment.RequireData(""), tokensFolder);
-        var modelConfig = config.ModelConfig(tokenizer.VocabSize);
         int saves = 0;
-        using (var data = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig.ContextLength, 2, config.EvalBatches, config.Seed))
-        {
-            var trainer = new Trainer(config, Path.Combine(Root, "crash"), tokenizer, data)
-            {
-                // Saves: best at 10, step 10, best at 20 -> fail while writing the fourth (step 20).
-                BeforeCheckpointCommit = () => { if (++saves == 4) throw new IOException("disk full (simulated)"); },
-            };
-            Assert.Equal("disk full (simulated)", Assert.Throws<IOException>(() => trainer.Run(resume: false)).Message);
-        }
+        // Saves: best at 0, best at 10, step 10, best at 20 -> fail while writing the fifth (step 20).
+        var error = Assert.Throws<IOException>(() => Train("crash", config, beforeCommit: () => { if (++saves == 5) throw new IOException("disk full (simulated)"); }));
+        Assert.Equal("disk full (simulated)", error.Message);
         var store = new CheckpointStore(Path.Combine(Root, "crash"));
         var latest = Assert.Single(store.Steps());
         Assert.EndsWith(CheckpointStore.StepName(10), latest);
@@ -129,14 +121,14 @@ public class TrainerTests
         var best = ModelFiles.Load(new CheckpointStore(folder).BestCheckpoint!).Model;
         var idx = LlmNotebooks.Tokens.TokenBatch.Row(tokenizer.Encode("The weather today is"));
         model.eval(); best.eval();
-        Assert.True(model.forward(idx).equal(best.forward(idx)).all().item<bool>());
+        Assert.True(model.forward(idx).Logits.equal(best.forward(idx).Logits).all().item<bool>());
         Assert.Equal(512, tokenizer.VocabSize);
 
         var copy = Path.Combine(Root, "export-copy");
         ModelFiles.Save(copy, model, tokenizer);
         var (again, _) = ModelFiles.Load(copy);
         again.eval();
-        Assert.True(again.forward(idx).equal(model.forward(idx)).all().item<bool>());
+        Assert.True(again.forward(idx).Logits.equal(model.forward(idx).Logits).all().item<bool>());
     }
 
     [SkippableFact]
@@ -169,7 +161,7 @@ public class TrainerTests
         Assert.Contains("unknown setting 'max_stpes'", Assert.Throws<ArgumentException>(() => Smoke("max_stpes=3")).Message);
         Assert.Contains("max_steps", Assert.Throws<ArgumentException>(() => Smoke("max_steps=many")).Message);
         Assert.Contains("tokens_per_step", Assert.Throws<ArgumentException>(() => Smoke("tokens_per_step=100").AccumulationSteps(64)).Message);
-        Assert.Equal(config, TrainingConfig.FromJson(config.ToJson()) with { Corpus = config.Corpus, SamplePrompts = config.SamplePrompts });
+        Assert.Equal(config, TrainingConfigs.FromJson<PretrainingConfig>(TrainingConfigs.ToJson(config)) with { Corpus = config.Corpus, SamplePrompts = config.SamplePrompts });
     }
 }
 

@@ -32,8 +32,8 @@ public class TrainingStepTests
         using var a = new TrainingStep(whole, new OptimizerSettings(), Precision.Fp32);
         using var b = new TrainingStep(halves, new OptimizerSettings(), Precision.Fp32);
 
-        var one = a.Step([(x, y)], 1e-3);
-        var two = b.Step([(x[..2], y[..2]), (x[2..], y[2..])], 1e-3);
+        var one = a.Step([new Batch(x, y)], 1e-3);
+        var two = b.Step([new Batch(x[..2], y[..2]), new Batch(x[2..], y[2..])], 1e-3);
 
         Assert.Equal(one.Loss, two.Loss, 4);
         Assert.Equal(one.GradientNorm, two.GradientNorm, 4);
@@ -52,7 +52,7 @@ public class TrainingStepTests
         void One(int length)
         {
             using var x = randint(0, 64, [2, length]);
-            step.Step([(x, x), (x, x)], 1e-3);
+            step.Step([new Batch(x, x), new Batch(x, x)], 1e-3);
         }
         One(16);   // the optimizer allocates its state on the first step
         long before = Live();
@@ -70,7 +70,7 @@ public class TrainingStepTests
         Assert.Equal(ScalarType.BFloat16, step.ComputeModel.Head.weight!.dtype);
         Assert.Equal(ScalarType.Float32, model.Head.weight!.dtype);
 
-        var losses = Enumerable.Range(0, 60).Select(_ => step.Step([(x, x)], 3e-3).Loss).ToList();
+        var losses = Enumerable.Range(0, 60).Select(_ => step.Step([new Batch(x, x)], 3e-3).Loss).ToList();
 
         Assert.True(losses[^1] < losses[0] / 3, $"bf16 training should learn to copy its input: {losses[0]:F2} -> {losses[^1]:F2}");
         // The bf16 copy follows the master weights after every step.
@@ -84,12 +84,12 @@ public class TrainingStepTests
     {
         var x = randint(0, 64, [2, 16]);
         using var reference = new Gpt(Config, seed: 1);
-        reference.Forward(x, x).Loss.backward();
+        reference.forward(x, x).Loss!.backward();
         double expected = Math.Sqrt(reference.UniqueParameters().Sum(p => Math.Pow(p.Parameter.grad!.norm().item<float>(), 2)));
 
         using var model = new Gpt(Config, seed: 1);
         using var step = new TrainingStep(model, new OptimizerSettings(GradientClip: 1e-3), Precision.Fp32);
-        var result = step.Step([(x, x)], 1e-3);
+        var result = step.Step([new Batch(x, x)], 1e-3);
 
         Assert.Equal(expected, result.GradientNorm, 3);
         Assert.True(result.GradientNorm > 1e-3);

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace LlmNotebooks.Tests.Tasks;
 
 [Collection(LlmNotebooks.Tests.Training.TrainerCollection.Name)]
-public class FinetuningTests
+public class TaskFormatTests
 {
     static readonly TextTokenizer Gpt2 = TextTokenizer.Gpt2();
 
@@ -41,9 +41,10 @@ public class FinetuningTests
     {
         var a = new FormattedExample(TaskKind.Sentiment, "a", [1, 2, 3], [4, 5], 0);
         var b = new FormattedExample(TaskKind.Sentiment, "b", [1, 2], [6], 0);
-        var (inputs, targets) = ResponseMask.Batch([ResponseMask.Row(a), ResponseMask.Row(b)], padToken: 99);
-        Assert.Equal(new long[] { 1, 2, 3, 4, 1, 2, 99, 99 }, inputs.data<long>().ToArray());
-        Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, targets.data<long>().ToArray());
+        using var batch = ResponseMask.Batch([a, b], padToken: 99);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 1, 2, 99, 99 }, batch.Inputs.data<long>().ToArray());
+        Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, batch.Targets.data<long>().ToArray());
+        Assert.Equal([3L, 2L], batch.PromptLengths!);   // where each row's prompt ends, for a prefix LM's mask
     }
 
     [Fact]
@@ -106,55 +107,5 @@ public class FinetuningTests
         foreach (var (source, share) in mixture.Shares) Assert.InRange(counts[source] / 20000.0, share - 0.015, share + 0.015);
         Assert.Contains("unknown mixture source 'wiki'", Assert.Throws<ArgumentException>(() => Mixture.Parse("wiki=1")).Message);
         Assert.Contains("no source a positive weight", Assert.Throws<ArgumentException>(() => Mixture.Parse("squad=0")).Message);
-    }
-
-    [SkippableFact]
-    public void A_short_finetune_lowers_every_tasks_validation_loss_and_logs_the_mixture_seen()
-    {
-        var root = TestEnvironment.TempFolder().FullName;
-        var pretrained = Path.Combine(root, "pretrain");
-        Pretraining.Run(TrainingConfig.Preset("smoke"), DataRoot, pretrained, resume: false);
-        var config = TrainingConfig.FinetunePreset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3"]);
-        var runFolder = Path.Combine(root, "finetune");
-
-        var (model, tokenizer) = ModelFiles.Load(pretrained);
-        var formats = new TaskFormats(tokenizer, model.Config.ContextLength);
-        Dictionary<string, double> before;
-        long positions = 0;
-        using (var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse(config.Mixture), Finetuning.PretrainingTokens(pretrained),
-                   config.BatchSize, 2, config.EvalBatches, config.Seed, config.MaxExamplesPerTask))
-        {
-            before = data.ValidationSets.ToDictionary(s => s.Key, s => s.Value.Average(b =>
-            {
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                return (double)model.Forward(b.Inputs, b.Targets).Loss.item<float>();
-            }));
-            for (int step = 0; step < config.MaxSteps; step++)
-                for (int micro = 0; micro < 2; micro++)
-                {
-                    var (inputs, targets) = data.TrainBatch(step, micro);
-                    positions += inputs.numel();
-                    inputs.Dispose();
-                    targets.Dispose();
-                }
-        }
-        model.Dispose();
-
-        var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
-
-        var start = MetricsLog.Read(runFolder).First(r => r.Kind == MetricsRecord.EvalKind);
-        Assert.Equal(0, start.Step);   // the run's first validation is the pretrained model, before any finetuning
-        foreach (var (set, loss) in before) Assert.Equal(loss, start.Validation![set], 3);
-        var after = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.EvalKind).Validation!;
-        foreach (var task in new[] { "squad", "cnn_dailymail", "sst2" })
-            Assert.True(after[task] < before[task], $"{task}: validation loss {before[task]:F3} -> {after[task]:F3}");
-        var seen = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Mixture!;
-        Assert.Equal(60 * 2 * config.BatchSize, seen.Values.Sum());
-        // Tokens are the positions computed: batches padded to their longest example, fewer than a full context each.
-        Assert.Equal(positions, MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Tokens);
-        Assert.True(positions < 60L * config.TokensPerStep);
-        Assert.True(File.Exists(Path.Combine(runFolder, Finetuning.DataStatsFile)));
-        Assert.Equal(StopReason.Completed, result.Reason);
     }
 }

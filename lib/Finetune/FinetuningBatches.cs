@@ -1,13 +1,11 @@
 using LlmNotebooks.Data;
 using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokens;
 using LlmNotebooks.Training;
 using static TorchSharp.torch;
 
-namespace LlmNotebooks.Tasks;
-
-/// <summary>What went into one task's finetuning data.</summary>
-public sealed record TaskDataStats(string Task, int Train, int Validation, int Truncated, long TruncatedTokens, IReadOnlyDictionary<string, int> Dropped);
+namespace LlmNotebooks.Finetune;
 
 /// <summary>
 /// Finetuning batches: each micro-batch comes from one source, drawn by the mixture's shares from a hash of
@@ -18,35 +16,35 @@ public sealed record TaskDataStats(string Task, int Train, int Validation, int T
 /// </summary>
 public sealed class FinetuningBatches : IBatchSource
 {
-    const double HeldOut = 0.02;
+    const double HeldOutShare = 0.02;
 
     readonly Mixture _mixture;
     readonly long _seed;
     readonly int _batchSize, _accumulation, _padToken;
     readonly Dictionary<string, IReadOnlyList<FormattedExample>> _train = new();
     readonly PretrainingBatches? _replay;
-    readonly List<(Tensor, Tensor)> _validationTensors = [];
+    readonly List<Batch> _validationBatches = [];
 
     public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, int batchSize, int accumulation,
         int validationBatches, long seed, int? maxExamplesPerTask = null, Action<string>? log = null)
     {
         (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
-        var validation = new Dictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>>();
+        var validation = new Dictionary<string, IReadOnlyList<Batch>>();
         var stats = new List<TaskDataStats>();
-        var samples = new List<(string, int[], int)>();
+        var held = new Dictionary<string, IReadOnlyList<FormattedExample>>();
         foreach (var (source, _) in mixture.Shares.Where(s => s.Source != Mixture.Pretrain))
         {
             var task = TaskFormats.FromDatasetName(source);
-            var (train, held, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize);
+            var (train, heldOut, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize);
             if (train.Count == 0) throw new InvalidDataException($"no {source} training examples fit the {formats.ContextLength}-token context");
             _train[source] = train;
             stats.Add(stat);
             log?.Invoke($"{source}: {stat.Train:N0} training and {stat.Validation:N0} validation examples; {stat.Truncated:N0} cut to fit the context " +
                 $"({stat.TruncatedTokens:N0} tokens); dropped: {(stat.Dropped.Count == 0 ? "none" : string.Join(", ", stat.Dropped.Select(d => $"{d.Value} {d.Key}")))}");
-            var sets = held.Chunk(batchSize).Select(chunk => Tensors(chunk)).ToList();
-            _validationTensors.AddRange(sets);
+            var sets = heldOut.Chunk(batchSize).Select(chunk => ResponseMask.Batch(chunk, _padToken)).ToList();
+            _validationBatches.AddRange(sets);
             validation[source] = sets;
-            samples.Add((source, held[0].Prompt, TaskFormats.MaxResponseTokens(task)));
+            held[source] = heldOut;
         }
         if (mixture.ShareOf(Mixture.Pretrain) > 0)
         {
@@ -56,19 +54,20 @@ public sealed class FinetuningBatches : IBatchSource
         }
         ValidationSets = validation;
         Stats = stats;
-        SamplePrompts = samples;
+        HeldOut = held;
     }
 
     public IReadOnlyList<TaskDataStats> Stats { get; }
 
-    public IReadOnlyDictionary<string, IReadOnlyList<(Tensor Inputs, Tensor Targets)>> ValidationSets { get; }
+    public IReadOnlyDictionary<string, IReadOnlyList<Batch>> ValidationSets { get; }
 
-    public IReadOnlyList<(string Label, int[] Prompt, int MaxTokens)>? SamplePrompts { get; }
+    /// <summary>Each task's held-out training examples (its validation set, one of them its sample prompt).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<FormattedExample>> HeldOut { get; }
 
     /// <summary>The source of a micro-batch.</summary>
     public string SourceOf(long step, int microStep) => _mixture.Pick(StableRandom.Uniform(_seed, step * _accumulation + microStep, -1));
 
-    public (Tensor Inputs, Tensor Targets) TrainBatch(long step, int microStep)
+    public Batch TrainBatch(long step, int microStep)
     {
         var source = SourceOf(step, microStep);
         if (source == Mixture.Pretrain) return _replay!.TrainBatch(step, microStep);
@@ -76,7 +75,7 @@ public sealed class FinetuningBatches : IBatchSource
         var examples = _train[source];
         var rows = Enumerable.Range(0, _batchSize)
             .Select(row => examples[(int)(StableRandom.Hash(_seed, micro, row) % (ulong)examples.Count)]).ToList();
-        return Tensors(rows);
+        return ResponseMask.Batch(rows, _padToken);
     }
 
     /// <summary>Examples (rows) drawn from each source in the first <paramref name="steps"/> steps.</summary>
@@ -88,8 +87,6 @@ public sealed class FinetuningBatches : IBatchSource
                 seen[SourceOf(step, micro)] += _batchSize;
         return seen;
     }
-
-    (Tensor, Tensor) Tensors(IReadOnlyList<FormattedExample> examples) => ResponseMask.Batch(examples.Select(ResponseMask.Row).ToList(), _padToken);
 
     /// <summary>Formats a task's training split in parallel; holds out a slice for validation.</summary>
     static (IReadOnlyList<FormattedExample> Train, IReadOnlyList<FormattedExample> Validation, TaskDataStats Stats) Load(
@@ -107,9 +104,9 @@ public sealed class FinetuningBatches : IBatchSource
                 .Select(e => (e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Sentiment(e, true, out var d), d)))),
         };
         if (maxExamples is { } max) items = items.Take(max);
-        using var perThread = new ThreadLocal<TaskFormats>(() => new TaskFormats(formats.Tokenizer.Copy(), formats.ContextLength));
+        using var perThread = new ThreadLocal<TaskFormats>(() => new TaskFormats(formats.Tokenizer.Copy(), formats.ContextLength, formats.QaPrompt));
         var formatted = items.AsParallel().AsOrdered()
-            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOut, Result: item.Format(perThread.Value!)))
+            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, Result: item.Format(perThread.Value!)))
             .ToList();
         var kept = formatted.Where(f => f.Result.Example is not null).ToList();
         var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();
@@ -125,7 +122,7 @@ public sealed class FinetuningBatches : IBatchSource
 
     public void Dispose()
     {
-        foreach (var (x, y) in _validationTensors) { x.Dispose(); y.Dispose(); }
+        foreach (var batch in _validationBatches) batch.Dispose();
         _replay?.Dispose();
     }
 }

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using Spectre.Console.Cli;
+
+namespace LlmNotebooks.Cli;
+
+/// <summary>The option of every command that reads the datasets.</summary>
+public class DataSettings : CommandSettings
+{
+    [CommandOption("--data <DIR>")]
+    [Description("Data folder (default: $LLMNB_DATA, else data/, else ../shared/data).")]
+    public string? Data { get; init; }
+}
+
+/// <summary>The options of the training commands (pretrain, finetune): a preset, where the run goes, resume, overrides.</summary>
+public class TrainingSettings : DataSettings
+{
+    [CommandOption("--preset <NAME>")]
+    [Description("smoke (seconds), demo (a few minutes), cpu (about an hour on 2 cores), gpu (GPT-2 small; CUDA build); pretrain also has gpu-small.")]
+    [DefaultValue("cpu")]
+    public string Preset { get; init; } = "cpu";
+
+    [CommandOption("--out <DIR>")]
+    [Description("Run folder (log, checkpoints, model). Default: runs/<preset>/pretrain or runs/<preset>/finetune.")]
+    public string? Out { get; init; }
+
+    [CommandOption("--resume")]
+    [Description("Continue the run in --out from its latest checkpoint, with the config it was started with.")]
+    public bool Resume { get; init; }
+
+    [CommandOption("--set <KEY=VALUE>")]
+    [Description("Override a training setting (repeatable), e.g. --set max_steps=500 --set precision=fp32.")]
+    public string[] Overrides { get; init; } = [];
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LlmNotebooks.Data;
+
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>A record of the split that was not scored: where it is and why (file:line, or the SQuAD id).</summary>
+public sealed record SkippedRecord(
+    [property: JsonPropertyName("location")] string Location,
+    [property: JsonPropertyName("reason")] string Reason);
+
+/// <summary>
+/// How one evaluation ran, <c>evaluation.json</c>: the split and how much of it was scored (every record skipped is
+/// counted by reason and the first ones located), the decoder, the speed, and the bootstrap behind the intervals.
+/// The report quotes it.
+/// </summary>
+public sealed record EvaluationSummary(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("split")] string Split,
+    [property: JsonPropertyName("examples")] int Examples,
+    [property: JsonPropertyName("records_skipped")] int RecordsSkipped,
+    [property: JsonPropertyName("skipped_by_reason")] IReadOnlyDictionary<string, int> SkippedByReason,
+    [property: JsonPropertyName("skipped_examples")] IReadOnlyList<SkippedRecord> SkippedExamples,
+    [property: JsonPropertyName("limit")] int? Limit,
+    [property: JsonPropertyName("decoding")] string Decoding,
+    [property: JsonPropertyName("generated_tokens")] double GeneratedTokens,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("generated_tokens_per_second")] double GeneratedTokensPerSecond,
+    [property: JsonPropertyName("truncated_inputs")] int TruncatedInputs,
+    [property: JsonPropertyName("degenerate_outputs")] int? DegenerateOutputs,
+    [property: JsonPropertyName("bootstrap_resamples")] int BootstrapResamples,
+    [property: JsonPropertyName("confidence")] double Confidence)
+{
+    public const string FileName = "evaluation.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Examples scored plus records skipped: the split as the data folder holds it (or its first <see cref="Limit"/>).</summary>
+    [JsonIgnore] public int RecordsRead => Examples + RecordsSkipped;
+
+    public static IReadOnlyList<SkippedRecord> Located(DataIssues issues) =>
+        [.. issues.Examples.Select(i => new SkippedRecord($"{i.File}:{i.Location}", i.Reason + (i.Detail is null ? "" : $" ({i.Detail})")))];
+
+    public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+
+    public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
+
+    public static EvaluationSummary Read(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"no evaluation in {folder} (missing {FileName}; run evaluate first)", path);
+        try
+        {
+            return JsonSerializer.Deserialize<EvaluationSummary>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not an evaluation summary ({e.Message.Split(". Path")[0]})", e);
+        }
+    }
+}

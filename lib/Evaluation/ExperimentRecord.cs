@@ -1,0 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// One variant of one ablation, <c>experiment.json</c> in its folder: what was compared, the budget every variant
+/// got, what this variant cost, and its scores (with intervals) on the same evaluation examples as the others.
+/// The experiments command writes them; the report's Experiments section reads them.
+/// </summary>
+public sealed record ExperimentRecord(
+    [property: JsonPropertyName("experiment")] string Experiment,
+    [property: JsonPropertyName("question")] string Question,
+    [property: JsonPropertyName("variant")] string Variant,
+    [property: JsonPropertyName("settings")] IReadOnlyList<string> Settings,
+    [property: JsonPropertyName("budget")] string Budget,
+    [property: JsonPropertyName("training_pflop")] double TrainingPflop,
+    [property: JsonPropertyName("wall_seconds")] double WallSeconds,
+    [property: JsonPropertyName("scores")] IReadOnlyList<ScoreRow> Scores)
+{
+    public const string FileName = "experiment.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public void Write(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>Every experiment.json under a folder, in folder order.</summary>
+    public static IReadOnlyList<(string Path, ExperimentRecord Record)> ReadAll(string folder)
+    {
+        if (!Directory.Exists(folder)) return [];
+        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(path =>
+        {
+            try { return (path, JsonSerializer.Deserialize<ExperimentRecord>(File.ReadAllText(path), Json)!); }
+            catch (JsonException e) { throw new InvalidDataException($"{path} is not an experiment record ({e.Message.Split(". Path")[0]})", e); }
+        }).ToList();
+    }
+}

@@ -1,0 +1,48 @@
+using LlmNotebooks.Generation;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Tokenization;
+using LlmNotebooks.Training;
+
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// A finetuning callback: before the first step and every <paramref name="interval"/> steps, generates answers for
+/// the first <paramref name="examples"/> validation examples of each task and scores them as evaluation does
+/// (greedy, SQuAD answers within the passage, no repeated trigram), into the metrics log as a "task" line. A falling
+/// loss does not say the answers got better; this does, while training runs.
+/// </summary>
+public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, TextTokenizer tokenizer, QaPrompt qaPrompt, int interval, int examples,
+    MetricsLog log, Action<string>? say) : ITrainerCallback
+{
+    /// <summary>The one score per task the log keeps (the first of the task's metrics).</summary>
+    public static string Headline(string task) => task switch
+    {
+        "squad" => "F1",
+        "cnn_dailymail" => "rouge1 F (stemmed)",
+        _ => "accuracy",
+    };
+
+    public void OnStart(Trainer trainer)
+    {
+        if (trainer.State.Step == 0) Score(trainer);
+    }
+
+    public void OnStepEnd(Trainer trainer, StepReport step)
+    {
+        if (trainer.Due(interval)) Score(trainer);
+    }
+
+    void Score(Trainer trainer)
+    {
+        var options = new EvaluationOptions(examples, Decoder: Decoder.Span, Custom: new DecodingOptions(NoRepeatNgram: 3), Likelihood: false, QaPrompt: qaPrompt, Baselines: false);
+        var scores = new Dictionary<string, double>();
+        foreach (var task in tasks)
+        {
+            var result = Evaluator.Evaluate(trainer.Training.ComputeModel, tokenizer, task, dataFolder, TaskSplit.Validation, options);
+            scores[$"{task} {Headline(task)}"] = result.Scores.First(s => s.Metric == Headline(task)).Value;
+        }
+        var state = trainer.State;
+        log.Append(new MetricsRecord { Kind = MetricsRecord.TaskKind, Step = state.Step, Tokens = state.Tokens, WallSeconds = state.WallSeconds, TaskScores = scores });
+        say?.Invoke($"step {state.Step}: on {examples} validation examples per task, {string.Join(", ", scores.Select(s => $"{s.Key} {s.Value:F1}"))}");
+    }
+}

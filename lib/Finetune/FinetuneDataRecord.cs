@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LlmNotebooks.Tasks;
+
+namespace LlmNotebooks.Finetune;
+
+/// <summary>What went into one task's finetuning data: examples kept, held out, cut to fit, and dropped (by reason).</summary>
+public sealed record TaskDataStats(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("train")] int Train,
+    [property: JsonPropertyName("validation")] int Validation,
+    [property: JsonPropertyName("truncated")] int Truncated,
+    [property: JsonPropertyName("truncated_tokens")] long TruncatedTokens,
+    [property: JsonPropertyName("dropped")] IReadOnlyDictionary<string, int> Dropped);
+
+/// <summary>
+/// A finetuning run's <c>finetune-data.json</c>: which model it started from, the mixture, the pretraining tokens
+/// replayed, and each task's data. Written when the run starts; the report quotes it.
+/// </summary>
+public sealed record FinetuneDataRecord(
+    [property: JsonPropertyName("from")] string From,
+    [property: JsonPropertyName("mixture")] string Mixture,
+    [property: JsonPropertyName("replay")] string? Replay,
+    [property: JsonPropertyName("tasks")] IReadOnlyList<TaskDataStats> Tasks)
+{
+    public const string FileName = "finetune-data.json";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public void Write(string runFolder) => AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, Json));
+
+    public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, FileName));
+
+    public static FinetuneDataRecord Read(string runFolder)
+    {
+        var path = Path.Combine(runFolder, FileName);
+        try
+        {
+            return JsonSerializer.Deserialize<FinetuneDataRecord>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a finetuning data summary ({e.Message.Split(". Path")[0]})", e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Training;
+
+namespace LlmNotebooks.Finetune;
+
+/// <summary>
+/// A finetuning run: the model, tokenizer and context come from the pretrained model; this sets the mixture of tasks,
+/// the prompt formats, what the prompt may attend to, how often the tasks are scored during training, and the
+/// budget (a lower peak rate than pretraining), on top of the shared <see cref="TrainingConfig"/>.
+/// </summary>
+public sealed record FinetuningConfig : TrainingConfig
+{
+    /// <summary>Shares of the tasks and of pretraining replay (see <see cref="Tasks.Mixture"/>).</summary>
+    [JsonPropertyName("mixture")] public string Mixture { get; init; } = Tasks.Mixture.Default;
+    /// <summary>Use at most this many training examples per task (for quick runs); null uses all.</summary>
+    [JsonPropertyName("max_examples_per_task")] public int? MaxExamplesPerTask { get; init; }
+    [JsonPropertyName("qa_prompt")] public QaPrompt QaPrompt { get; init; } = QaPrompt.PassageFirst;
+    [JsonPropertyName("prompt_attention")] public PromptAttention PromptAttention { get; init; } = PromptAttention.Causal;
+    /// <summary>Every this many steps, generate and score held-out examples of each task (0: never).</summary>
+    [JsonPropertyName("task_eval_interval")] public int TaskEvalInterval { get; init; }
+    [JsonPropertyName("task_eval_examples")] public int TaskEvalExamples { get; init; } = 100;
+
+    public override IReadOnlySet<string> FixedOnResume => new HashSet<string> { "qa_prompt", "prompt_attention", "max_examples_per_task" };
+
+    public TaskFormats Formats(Tokenization.TextTokenizer tokenizer, int contextLength) => new(tokenizer, contextLength, QaPrompt);
+
+    public static readonly IReadOnlyDictionary<string, FinetuningConfig> Presets = new Dictionary<string, FinetuningConfig>
+    {
+        ["smoke"] = new()
+        {
+            BatchSize = 4, TokensPerStep = 4 * 256 * 2, MaxSteps = 20, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 4,
+            MaxExamplesPerTask = 400, EvalInterval = 10, EvalBatches = 2, SampleInterval = 20, CheckpointInterval = 10, KeepCheckpoints = 2,
+        },
+        ["demo"] = new()
+        {
+            BatchSize = 8, TokensPerStep = 8 * 256 * 2, MaxSteps = 150, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 20,
+            Precision = Precision.Bf16, MaxExamplesPerTask = 4000, EvalInterval = 50, EvalBatches = 4, SampleInterval = 150, CheckpointInterval = 50,
+        },
+        // About an hour on 2 CPU cores, from the cpu pretraining run (context 512).
+        ["cpu"] = new()
+        {
+            BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 4000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
+            Precision = Precision.Bf16, EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
+        },
+        ["gpu"] = new()
+        {
+            BatchSize = 16, TokensPerStep = 16 * 1024 * 4, MaxSteps = 20000, LearningRate = 2e-4, MinLearningRate = 2e-5, WarmupSteps = 500,
+            Precision = Precision.Bf16, EvalInterval = 1000, EvalBatches = 25, SampleInterval = 2000, CheckpointInterval = 1000,
+        },
+    };
+
+    public static FinetuningConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
+        : throw new ArgumentException($"unknown finetuning preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+}

@@ -1,0 +1,76 @@
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Model;
+
+/// <summary>
+/// What each position may attend to in one forward pass: the mask (or the fused kernel's own causal mask), every
+/// token's position, and the cache of earlier keys and values when generating. Built once per forward by
+/// <see cref="Gpt"/> and passed down through the blocks.
+/// </summary>
+public sealed class AttentionScope
+{
+    AttentionScope(Tensor? mask, bool causal, Tensor positions, KvCache? cache) =>
+        (Mask, Causal, Positions, Cache) = (mask, causal, positions, cache);
+
+    /// <summary>(B, 1, T, Tk), true where a query may look at a key; null when <see cref="Causal"/> (or nothing) decides.</summary>
+    public Tensor? Mask { get; }
+
+    /// <summary>No mask tensor: the fused kernel applies its own causal mask.</summary>
+    public bool Causal { get; }
+
+    /// <summary>(T) or (B, T): the position of each token (left padding shifts a row's positions so it starts at 0).</summary>
+    public Tensor Positions { get; }
+
+    public KvCache? Cache { get; }
+
+    /// <param name="batch">B</param>
+    /// <param name="length">T, the new tokens of this pass</param>
+    /// <param name="start">Positions already in the cache (0 for a fresh sequence)</param>
+    /// <param name="padding">Leading pad positions per row (generation), or null</param>
+    /// <param name="promptEnds">Where each row's prompt ends (absolute index, pads included), for a prefix LM; null keeps every query causal</param>
+    public static AttentionScope Build(long batch, long length, long start, long[]? padding, long[]? promptEnds, KvCache? cache, Device device)
+    {
+        bool padded = padding is not null && padding.Any(p => p > 0);
+        var positions = arange(start, start + length, dtype: ScalarType.Int64, device: device);            // (T)
+        if (padded)
+        {
+            var pad = from_array(padding!).to(device).view(batch, 1);
+            positions = (positions.view(1, length) - pad).clamp_min(0);                                    // (B, T)
+        }
+        if (!padded && promptEnds is null)
+        {
+            // A fresh sequence: the kernel's causal mask; one new token: it may see everything cached; else causal over the cache.
+            if (start == 0) return new(null, causal: true, positions, cache);
+            return length == 1 ? new(null, false, positions, cache) : new(CausalMask(length, start + length, device), false, positions, cache);
+        }
+        return new(BuildMask(length, start, padded ? padding! : null, promptEnds, device), false, positions, cache);
+    }
+
+    /// <summary>(T, Tk): query i (the last T of Tk positions) may see keys 0 .. Tk - T + i.</summary>
+    public static Tensor CausalMask(long queries, long keys, Device device) =>
+        ones(queries, keys, dtype: ScalarType.Bool, device: device).tril(keys - queries);
+
+    /// <summary>
+    /// (B, 1, T, Tk): causal, plus the whole prompt for queries inside it (prefix LM); no query sees a pad, and a
+    /// pad sees itself so that no row of the softmax is empty.
+    /// </summary>
+    static Tensor BuildMask(long length, long start, long[]? padding, long[]? promptEnds, Device device)
+    {
+        using var scope = NewDisposeScope();
+        long keys = start + length;
+        var key = arange(keys, device: device).view(1, 1, 1, keys);
+        var query = arange(start, keys, device: device).view(1, 1, length, 1);
+        var allowed = key.le(query);
+        if (promptEnds is not null)
+        {
+            var end = from_array(promptEnds).to(device).view(-1, 1, 1, 1);
+            allowed = allowed.logical_or(key.lt(end).logical_and(query.lt(end)));
+        }
+        if (padding is not null)
+        {
+            var pad = from_array(padding).to(device).view(-1, 1, 1, 1);
+            allowed = allowed.logical_and(key.ge(pad)).logical_or(key.eq(query));
+        }
+        return allowed.MoveToOuterDisposeScope();
+    }
+}

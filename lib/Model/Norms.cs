@@ -1,0 +1,46 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace LlmNotebooks.Model;
+
+/// <summary>
+/// RMSNorm: x / sqrt(mean(x²) + ε), times a learned gain. It drops LayerNorm's centring and bias, a little cheaper
+/// for the same effect in practice (Zhang and Sennrich 2019). The gain is named "weight", as PyTorch's RMSNorm has it.
+/// </summary>
+public sealed class RmsNorm : Module<Tensor, Tensor>
+{
+    readonly Parameter weight;
+    readonly double _epsilon;
+
+    public RmsNorm(long width, double epsilon = 1e-5) : base("rms_norm")
+    {
+        weight = Parameter(ones(width));
+        _epsilon = epsilon;
+        RegisterComponents();
+    }
+
+    /// <param name="x">(..., C)</param>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return (Normalize(x, _epsilon) * weight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The normalisation alone, without a gain (QK-norm uses it on queries and keys).</summary>
+    public static Tensor Normalize(Tensor x, double epsilon = 1e-5)
+    {
+        using var scope = NewDisposeScope();
+        var wide = x.to(ScalarType.Float32);
+        return (wide * (wide.pow(2).mean([-1], keepdim: true) + epsilon).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
+    }
+}
+
+public static class Norms
+{
+    /// <summary>The block's normalisation layer of the config's kind.</summary>
+    public static Module<Tensor, Tensor> Create(GptConfig config) => config.Norm == NormKind.RmsNorm
+        ? new RmsNorm(config.Width)
+        : LayerNorm(config.Width, bias: config.Bias);
+}

@@ -1,0 +1,54 @@
+using LlmNotebooks.Evaluation;
+using LlmNotebooks.Finetune;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Tokenization;
+using LlmNotebooks.Tokens;
+using LlmNotebooks.Training;
+
+namespace LlmNotebooks.Reporting;
+
+/// <summary>One task's evaluation on one split, as its folder holds it.</summary>
+public sealed record EvaluationInputs(string Task, TaskSplit Split, string Source, EvaluationSummary Summary, IReadOnlyList<ScoreRow> Scores,
+    IReadOnlyList<PredictionRecord> Predictions);
+
+/// <summary>
+/// Everything the report reads from a pipeline run, each file through its own typed reader: run.json, the metrics
+/// and sample logs, the token manifest and tokenizer record, the finetuning data summary, and every evaluation.
+/// <see cref="Source"/> names each file as the report's list of sources does, relative to the run folder.
+/// </summary>
+public sealed record ReportInputs(
+    PipelineFolders Folders,
+    RunRecord<PretrainingConfig> Pretrain,
+    IReadOnlyList<MetricsRecord> PretrainMetrics,
+    IReadOnlyList<SampleRecord> PretrainSamples,
+    string TokensFolder,
+    ShardManifest? Manifest,
+    TokenizerLearning? Learning,
+    RunRecord<FinetuningConfig>? Finetune,
+    IReadOnlyList<MetricsRecord> FinetuneMetrics,
+    FinetuneDataRecord? FinetuneData,
+    IReadOnlyList<EvaluationInputs> Evaluations)
+{
+    public static ReportInputs Read(PipelineFolders folders)
+    {
+        var pretrain = RunRecord<PretrainingConfig>.Read(folders.Pretrain);
+        var tokens = Pretraining.TokensFolder(pretrain.Config, folders.Pretrain);
+        bool finetuned = RunRecord<FinetuningConfig>.Exists(folders.Finetune);
+        var evaluations = new List<EvaluationInputs>();
+        foreach (var split in new[] { TaskSplit.Validation, TaskSplit.Test })
+            foreach (var task in Evaluator.Tasks)
+            {
+                var folder = folders.EvalTask(task, split);
+                if (!EvaluationSummary.Exists(folder)) continue;
+                evaluations.Add(new EvaluationInputs(task, split, Path.GetRelativePath(folders.Root, folder), EvaluationSummary.Read(folder),
+                    ScoreTable.Load(folder), Evaluator.ReadPredictions(folder)));
+            }
+        return new ReportInputs(folders, pretrain, MetricsLog.Read(folders.Pretrain), MetricsLog.ReadSamples(folders.Pretrain), tokens,
+            Directory.Exists(tokens) ? ShardManifest.Load(tokens) : null, TokenizerLearning.ReadIfPresent(Path.Combine(tokens, CorpusPreparer.TokenizerFolder)),
+            finetuned ? RunRecord<FinetuningConfig>.Read(folders.Finetune) : null, finetuned ? MetricsLog.Read(folders.Finetune) : [],
+            FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, evaluations);
+    }
+
+    /// <summary>A file of the run as the report's sources name it: "pretrain/run.json".</summary>
+    public string Source(string path) => Path.GetRelativePath(Folders.Root, path).Replace('\\', '/');
+}

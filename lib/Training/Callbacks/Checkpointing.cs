@@ -1,0 +1,42 @@
+using LlmNotebooks.Tokenization;
+
+namespace LlmNotebooks.Training.Callbacks;
+
+/// <summary>
+/// Checkpoints: the best by validation loss whenever it improves, a step checkpoint every
+/// <paramref name="interval"/> steps and at the end (only the newest <paramref name="keep"/> are kept), and one
+/// when the run is stopped, so a resume loses nothing.
+/// </summary>
+public sealed class Checkpointing(CheckpointStore store, int interval, int keep, TextTokenizer tokenizer, Action<string>? say, Action? beforeCommit = null)
+    : ITrainerCallback
+{
+    public void OnStart(Trainer trainer) => SaveBestIfNew(trainer);
+
+    public void OnStepEnd(Trainer trainer, StepReport step)
+    {
+        SaveBestIfNew(trainer);
+        if (!trainer.Due(interval)) return;
+        Save(trainer, CheckpointStore.StepName(step.Step));
+        store.Prune(keep);
+    }
+
+    public void OnStop(Trainer trainer, StopReason reason)
+    {
+        if (reason != StopReason.Cancelled) return;
+        Save(trainer, CheckpointStore.StepName(trainer.State.Step));
+        say?.Invoke($"stopped at step {trainer.State.Step}; checkpoint {trainer.State.LastCheckpoint}");
+    }
+
+    void SaveBestIfNew(Trainer trainer)
+    {
+        if (trainer.State.BestAtStep == trainer.State.Step) Save(trainer, CheckpointStore.Best);
+    }
+
+    void Save(Trainer trainer, string name)
+    {
+        var state = trainer.State;
+        var saved = store.Save(name, trainer.Training, new CheckpointState(state.Step, state.Tokens, state.WallSeconds, state.BestValidationLoss,
+            CheckpointStore.CaptureRng()), tokenizer, beforeCommit);
+        if (name != CheckpointStore.Best) state.LastCheckpoint = saved;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+using LlmNotebooks.Model;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>
+/// A pretraining run: the model (a preset shape, any part of it overridable), the tokenizer and corpus it learns
+/// from, and the prompts it writes samples from, on top of the shared <see cref="TrainingConfig"/>. Named presets
+/// from seconds (smoke) to GPT-2 small on a GPU.
+/// </summary>
+public sealed record PretrainingConfig : TrainingConfig
+{
+    [JsonPropertyName("model")] public string Model { get; init; } = "tiny";
+    /// <summary>Overrides of the preset's shape and architecture; null keeps the preset's.</summary>
+    [JsonPropertyName("context_length")] public int? ContextLength { get; init; }
+    [JsonPropertyName("n_layer")] public int? Layers { get; init; }
+    [JsonPropertyName("n_head")] public int? Heads { get; init; }
+    [JsonPropertyName("n_embd")] public int? Width { get; init; }
+    [JsonPropertyName("position")] public PositionEncoding? Position { get; init; }
+    [JsonPropertyName("norm")] public NormKind? Norm { get; init; }
+    [JsonPropertyName("mlp")] public MlpKind? Mlp { get; init; }
+    [JsonPropertyName("qk_norm")] public bool? QkNorm { get; init; }
+    [JsonPropertyName("tied_embeddings")] public bool? TiedEmbeddings { get; init; }
+    [JsonPropertyName("dropout")] public double Dropout { get; init; }
+    /// <summary>Tokenizer spec: gpt2, a folder, or bpe:N (learned from the corpus).</summary>
+    [JsonPropertyName("tokenizer")] public string Tokenizer { get; init; } = "gpt2";
+    /// <summary>Pretraining corpus: datasets of the data folder, files or globs.</summary>
+    [JsonPropertyName("corpus")] public string[] Corpus { get; init; } = ["openwebtext", "webtext", "c4"];
+    [JsonPropertyName("sample_tokens")] public int SampleTokens { get; init; } = 48;
+    [JsonPropertyName("sample_prompts")] public string[] SamplePrompts { get; init; } = ["The", "In a statement on Tuesday,", "Scientists have found"];
+
+    public override IReadOnlySet<string> FixedOnResume => new HashSet<string>
+        { "model", "context_length", "n_layer", "n_head", "n_embd", "position", "norm", "mlp", "qk_norm", "tied_embeddings", "tokenizer", "corpus" };
+
+    public GptConfig ModelConfig(int tokenizerVocabulary)
+    {
+        var preset = GptConfig.Preset(Model).ForVocabulary(tokenizerVocabulary);
+        return (preset with
+        {
+            ContextLength = ContextLength ?? preset.ContextLength, Layers = Layers ?? preset.Layers, Heads = Heads ?? preset.Heads,
+            Width = Width ?? preset.Width, Position = Position ?? preset.Position, Norm = Norm ?? preset.Norm, Mlp = Mlp ?? preset.Mlp,
+            QkNorm = QkNorm ?? preset.QkNorm, TiedEmbeddings = TiedEmbeddings ?? preset.TiedEmbeddings, Dropout = Dropout,
+        }).Validate();
+    }
+
+    public static readonly IReadOnlyDictionary<string, PretrainingConfig> Presets = new Dictionary<string, PretrainingConfig>
+    {
+        // Seconds: for tests and a first try. Our BPE learned from one C4 file.
+        ["smoke"] = new()
+        {
+            Model = "smoke", ContextLength = 256, Tokenizer = "bpe:512", Corpus = ["c4/c4-en-sample1000.jsonl"],
+            BatchSize = 4, TokensPerStep = 4 * 256, MaxSteps = 30, LearningRate = 3e-3, MinLearningRate = 3e-4, WarmupSteps = 5,
+            EvalInterval = 10, EvalBatches = 4, SampleInterval = 15, SampleTokens = 16, CheckpointInterval = 10, KeepCheckpoints = 2,
+        },
+        // A few minutes on 2 CPU cores: the default of `all`, enough to see every phase work on real data.
+        ["demo"] = new()
+        {
+            Model = "tiny", Tokenizer = "bpe:4096", Corpus = ["openwebtext", "webtext", "c4"],
+            BatchSize = 16, TokensPerStep = 16 * 256, MaxSteps = 300, LearningRate = 2e-3, MinLearningRate = 2e-4, WarmupSteps = 50,
+            Precision = Precision.Bf16, EvalInterval = 100, EvalBatches = 20, SampleInterval = 150, CheckpointInterval = 100,
+        },
+        // About an hour on 2 CPU cores: the tiny model (5.3M parameters) on our 8,192-token BPE, all web text plus
+        // Wikipedia, bf16 where the CPU has it. A 512-token context leaves room for a news article's lead and its
+        // summary when the same model is finetuned.
+        ["cpu"] = new()
+        {
+            Model = "tiny", ContextLength = 512, Tokenizer = "bpe:8192", Corpus = ["openwebtext", "webtext", "c4", "wikipedia"],
+            BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 3400, LearningRate = 2e-3, MinLearningRate = 2e-4, WarmupSteps = 200,
+            Precision = Precision.Bf16, EvalInterval = 200, EvalBatches = 40, SampleInterval = 600, CheckpointInterval = 200,
+        },
+        // GPU runs (CUDA build): a 30M-parameter model for a smaller GPU, and GPT-2 small on OpenWebText.
+        ["gpu-small"] = new()
+        {
+            Model = "small", Tokenizer = "gpt2", Corpus = ["openwebtext"], BatchSize = 32, TokensPerStep = 32 * 256 * 4,
+            MaxSteps = 20000, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 1000, Precision = Precision.Bf16,
+            EvalInterval = 500, EvalBatches = 100, SampleInterval = 2000, CheckpointInterval = 1000,
+        },
+        ["gpu"] = new()
+        {
+            Model = "gpt2-124m", Tokenizer = "gpt2", Corpus = ["openwebtext"], BatchSize = 12, TokensPerStep = 12 * 1024 * 40,
+            MaxSteps = 600000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 2000, Precision = Precision.Bf16,
+            EvalInterval = 2000, EvalBatches = 200, SampleInterval = 5000, CheckpointInterval = 2000,
+        },
+    };
+
+    public static PretrainingConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
+        : throw new ArgumentException($"unknown pretraining preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+}

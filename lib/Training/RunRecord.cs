@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LlmNotebooks.Model;
+using LlmNotebooks.Platform;
+using LlmNotebooks.Tokenization;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>
+/// A run's <c>run.json</c>, written when it starts: its config, the model's shape and size, the tokenizer, the
+/// hardware, and the matmul ceiling its MFU is measured against. A resumed run continues with this config; the
+/// report and the notebooks read the run through it.
+/// </summary>
+public sealed record RunRecord<TConfig>(
+    [property: JsonPropertyName("config")] TConfig Config,
+    [property: JsonPropertyName("model")] GptConfig Model,
+    [property: JsonPropertyName("parameters")] long Parameters,
+    [property: JsonPropertyName("parameters_without_embeddings")] long ParametersWithoutEmbeddings,
+    [property: JsonPropertyName("training_flops_per_token")] double TrainingFlopsPerToken,
+    [property: JsonPropertyName("tokenizer")] TokenizerManifest Tokenizer,
+    [property: JsonPropertyName("cpu")] CpuInfo Cpu,
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("device")] string Device,
+    [property: JsonPropertyName("build")] string Build,
+    [property: JsonPropertyName("matmul_ceiling_gflops")] double MatmulCeilingGflops,
+    [property: JsonPropertyName("matmul_ceiling_precision")] string MatmulCeilingPrecision)
+    where TConfig : TrainingConfig
+{
+    public const string FileName = "run.json";
+
+    public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, FileName));
+
+    public void Write(string runFolder) =>
+        AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, TrainingConfig.Json));
+
+    public static RunRecord<TConfig> Read(string runFolder)
+    {
+        var path = Path.Combine(runFolder, FileName);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{runFolder} holds no training run (no {FileName})", path);
+        try
+        {
+            return JsonSerializer.Deserialize<RunRecord<TConfig>>(File.ReadAllText(path), TrainingConfig.Json)
+                ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a run record ({e.Message.Split(". Path")[0]}); it may be damaged or from another version", e);
+        }
+    }
+}

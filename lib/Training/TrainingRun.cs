@@ -1,0 +1,115 @@
+using LlmNotebooks.Model;
+using LlmNotebooks.Platform;
+using LlmNotebooks.Tokenization;
+using LlmNotebooks.Training.Callbacks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Training;
+
+/// <summary>
+/// How a run is watched and what hangs off it besides the standard callbacks. <paramref name="Started"/> is called
+/// with the run folder once it holds run.json (finetuning writes its data summary there then).
+/// </summary>
+public sealed record TrainingRunHooks(Action<string>? Log = null, Action<TrainerProgress>? Progress = null, Action? BeforeCheckpointCommit = null,
+    Func<TextTokenizer, IEnumerable<ITrainerCallback>>? ExtraCallbacks = null, Action<string>? Started = null);
+
+/// <summary>
+/// One training run in its folder, shared by pretraining and finetuning: checks the folder, builds or restores the
+/// model and optimizer, writes run.json, hangs the standard callbacks on the <see cref="Trainer"/> (metrics log,
+/// validation, samples, checkpoints, progress), runs it, and exports the best checkpoint as the run's model.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>
+    /// The config a run uses: a resumed run continues with its own (run.json), taking only the overrides that do not
+    /// change what is trained; a new run starts from <paramref name="preset"/> with the overrides on top.
+    /// </summary>
+    public static T Config<T>(string runFolder, bool resume, Func<T> preset, IEnumerable<string> overrides) where T : TrainingConfig
+    {
+        if (!resume) return preset().With(overrides);
+        if (!RunRecord<T>.Exists(runFolder))
+            throw new InvalidOperationException($"nothing to resume in {runFolder}: it holds no run ({RunRecord<T>.FileName} is missing); check --out, or start the run without --resume");
+        return RunRecord<T>.Read(runFolder).Config.ForResume(overrides);
+    }
+
+    /// <param name="newModel">Builds the model of a new run (finetuning: the pretrained one; the run takes ownership).</param>
+    public static TrainingResult Execute<T>(T config, string runFolder, bool resume, TextTokenizer tokenizer, IBatchSource data, Func<Gpt> newModel,
+        IReadOnlyList<SamplePrompt> samplePrompts, TrainingRunHooks hooks, CancellationToken cancellation = default) where T : TrainingConfig
+    {
+        Guard(runFolder, resume);
+        var device = ComputeDevice.Resolve(config.Device);
+        torch.manual_seed(config.Seed);
+        var record = resume ? RunRecord<T>.Read(runFolder) : null;
+        using var model = record is null ? newModel() : new Gpt(record.Model);
+        if (model.Config.VocabSize < tokenizer.VocabSize)
+            throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
+        model.to(device);
+        using var training = new TrainingStep(model, config.Optimizer, config.Precision);
+        var store = new CheckpointStore(runFolder);
+        var log = new MetricsLog(runFolder);
+        var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
+        if (record is null)
+        {
+            Directory.CreateDirectory(runFolder);
+            record = new RunRecord<T>(config, model.Config, model.ParameterCount(), model.ParameterCount(includeEmbeddings: false), model.TrainingFlopsPerToken,
+                tokenizer.Manifest, CpuInfo.Detect(), torch.get_num_threads(), ComputeDevice.Name(device), TorchRuntime.BuildDevice,
+                MatmulCeiling.BestOfThree(config.Precision.ComputeType(), device), config.Precision.Name());
+            record.Write(runFolder);
+        }
+        else if (record.Config != config) (record with { Config = config }).Write(runFolder);   // e.g. more max_steps
+        hooks.Started?.Invoke(runFolder);
+
+        var trainer = new Trainer(training, data, config.Schedule, config.AccumulationSteps(model.Config.ContextLength), config.MaxSteps, state);
+        trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, record.MatmulCeilingGflops, config.Precision));
+        trainer.Callbacks.Add(new Validation(log, config.EvalInterval, hooks.Log));
+        trainer.Callbacks.AddRange(hooks.ExtraCallbacks?.Invoke(tokenizer) ?? []);
+        trainer.Callbacks.Add(new Sampling(log, config.SampleInterval, samplePrompts, tokenizer, hooks.Log));
+        trainer.Callbacks.Add(new Checkpointing(store, config.CheckpointInterval, config.KeepCheckpoints, tokenizer, hooks.Log, hooks.BeforeCheckpointCommit));
+        if (hooks.Progress is { } progress) trainer.Callbacks.Add(new ProgressReporting(progress));
+        var result = trainer.Run(cancellation);
+        if (result.Reason != StopReason.Completed) return result;
+
+        // The hand-in model: the best by validation loss (the last one if validation never ran).
+        var source = store.BestCheckpoint ?? state.LastCheckpoint!;
+        var (exported, _) = ModelFiles.Load(source);
+        using (exported) ModelFiles.Save(runFolder, exported, tokenizer, handIn: true);
+        hooks.Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.HandIn)} (from {Path.GetFileName(source)})");
+        return result with { ExportedModel = Path.Combine(runFolder, ModelFiles.HandIn) };
+    }
+
+    /// <summary>A new run needs an empty folder (nothing of anybody's is overwritten); a resumed one, a run.</summary>
+    static void Guard(string runFolder, bool resume)
+    {
+        if (resume) return;   // Config<T> has checked that there is a run to resume
+        if (Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).FirstOrDefault() is { } existing)
+            throw new InvalidOperationException(File.Exists(Path.Combine(runFolder, RunRecord<PretrainingConfig>.FileName))
+                ? $"{runFolder} already holds a run; continue it with --resume, or choose another --out"
+                : $"{runFolder} is not empty (it holds {Path.GetFileName(existing)}); choose another --out, so that nothing there is overwritten");
+    }
+
+    /// <summary>Where a resumed run continues: its newest intact checkpoint, or step 0 when it stopped before the first one.</summary>
+    static TrainingState Restore(CheckpointStore store, TrainingStep training, MetricsLog log, Action<string>? say, bool resume, Gpt model, Func<Gpt> newModel)
+    {
+        if (!resume) return new TrainingState();
+        var restored = store.RestoreLatest(training, say);
+        if (restored is not { } found)
+        {
+            // Stopped before its first checkpoint: start again from the initial weights, with the run's own config.
+            using (var initial = newModel())
+            using (no_grad())
+                foreach (var ((_, target), (_, source)) in model.UniqueParameters().Zip(initial.UniqueParameters())) target.copy_(source);
+            training.CopyWeightsToCompute();
+            log.TruncateAfter(-1, say);
+            say?.Invoke("resuming from step 0: the run stopped before its first checkpoint");
+            return new TrainingState();
+        }
+        log.TruncateAfter(found.State.Step, say);
+        say?.Invoke($"resumed from {found.Checkpoint} at step {found.State.Step}");
+        return new TrainingState
+        {
+            Step = found.State.Step, Tokens = found.State.TokensSeen, WallSecondsBefore = found.State.WallSeconds,
+            BestValidationLoss = found.State.BestValidationLoss, LastCheckpoint = found.Checkpoint, FirstStep = found.State.Step,
+        };
+    }
+}

@@ -1,0 +1,66 @@
+using LlmNotebooks.Finetune;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Tests.TestSupport;
+using LlmNotebooks.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace LlmNotebooks.Tests.Finetune;
+
+[Collection(LlmNotebooks.Tests.Training.TrainerCollection.Name)]
+public class FinetuningTests
+{
+    static string DataRoot => TestEnvironment.RequireData("squad/train-v1.1.json").Replace("/squad/train-v1.1.json", "");
+
+    [SkippableFact]
+    public void A_short_finetune_lowers_every_tasks_validation_loss_and_logs_the_mixture_seen()
+    {
+        var root = TestEnvironment.TempFolder().FullName;
+        var pretrained = Path.Combine(root, "pretrain");
+        Pretraining.Run(PretrainingConfig.Preset("smoke"), DataRoot, pretrained, resume: false);
+        var config = FinetuningConfig.Preset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3"]);
+        var runFolder = Path.Combine(root, "finetune");
+
+        var (model, tokenizer) = ModelFiles.Load(pretrained);
+        var formats = new TaskFormats(tokenizer, model.Config.ContextLength);
+        Dictionary<string, double> before;
+        long positions = 0;
+        IReadOnlyList<TaskDataStats> stats;
+        using (var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse(config.Mixture), Finetuning.PretrainingTokens(pretrained),
+                   config.BatchSize, 2, config.EvalBatches, config.Seed, config.MaxExamplesPerTask))
+        {
+            before = data.ValidationSets.ToDictionary(s => s.Key, s => s.Value.Average(b =>
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                return (double)model.forward(b.Inputs, b.Targets, b.PromptLengths).Loss!.item<float>();
+            }));
+            for (int step = 0; step < config.MaxSteps; step++)
+                for (int micro = 0; micro < 2; micro++)
+                {
+                    using var batch = data.TrainBatch(step, micro);
+                    positions += batch.Positions;
+                }
+            stats = data.Stats;
+        }
+        model.Dispose();
+
+        var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
+
+        var start = MetricsLog.Read(runFolder).First(r => r.Kind == MetricsRecord.EvalKind);
+        Assert.Equal(0, start.Step);   // the run's first validation is the pretrained model, before any finetuning
+        foreach (var (set, loss) in before) Assert.Equal(loss, start.Validation![set], 3);
+        var after = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.EvalKind).Validation!;
+        foreach (var task in new[] { "squad", "cnn_dailymail", "sst2" })
+            Assert.True(after[task] < before[task], $"{task}: validation loss {before[task]:F3} -> {after[task]:F3}");
+        var seen = MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Mixture!;
+        Assert.Equal(60 * 2 * config.BatchSize, seen.Values.Sum());
+        // Tokens are the positions computed: batches padded to their longest example, fewer than a full context each.
+        Assert.Equal(positions, MetricsLog.Read(runFolder).Last(r => r.Kind == MetricsRecord.TrainKind).Tokens);
+        Assert.True(positions < 60L * config.TokensPerStep);
+        Assert.Equal(stats.Select(t => (t.Task, t.Train, t.Validation)), FinetuneDataRecord.Read(runFolder).Tasks.Select(t => (t.Task, t.Train, t.Validation)));
+        Assert.Equal(StopReason.Completed, result.Reason);
+    }
+}
