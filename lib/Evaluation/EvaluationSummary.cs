@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmNotebooks.Data;
 
@@ -33,29 +32,15 @@ public sealed record EvaluationSummary(
 {
     public const string FileName = "evaluation.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     /// <summary>Examples scored plus records skipped: the split as the data folder holds it (or its first <see cref="Limit"/>).</summary>
     [JsonIgnore] public int RecordsRead => Examples + RecordsSkipped;
 
     public static IReadOnlyList<SkippedRecord> Located(DataIssues issues) =>
         [.. issues.Examples.Select(i => new SkippedRecord($"{i.File}:{i.Location}", i.Reason + (i.Detail is null ? "" : $" ({i.Detail})")))];
 
-    public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, FileName), this);
 
     public static bool Exists(string folder) => File.Exists(Path.Combine(folder, FileName));
 
-    public static EvaluationSummary Read(string folder)
-    {
-        var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no evaluation in {folder} (missing {FileName}; run evaluate first)", path);
-        try
-        {
-            return JsonSerializer.Deserialize<EvaluationSummary>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not an evaluation summary ({e.Message.Split(". Path")[0]})", e);
-        }
-    }
+    public static EvaluationSummary Read(string folder) => JsonFile.Read<EvaluationSummary>(Path.Combine(folder, FileName), "an evaluation summary (run evaluate)");
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace LlmNotebooks.Evaluation;
@@ -20,22 +19,17 @@ public sealed record ExperimentRecord(
 {
     public const string FileName = "experiment.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+        JsonFile.Write(Path.Combine(folder, FileName), this);
     }
 
     /// <summary>Every experiment.json under a folder, in folder order.</summary>
     public static IReadOnlyList<(string Path, ExperimentRecord Record)> ReadAll(string folder)
     {
         if (!Directory.Exists(folder)) return [];
-        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(path =>
-        {
-            try { return (path, JsonSerializer.Deserialize<ExperimentRecord>(File.ReadAllText(path), Json)!); }
-            catch (JsonException e) { throw new InvalidDataException($"{path} is not an experiment record ({e.Message.Split(". Path")[0]})", e); }
-        }).ToList();
+        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(path => (path, JsonFile.Read<ExperimentRecord>(path, "an experiment record"))).ToList();
     }
 }

@@ -33,13 +33,13 @@ public static class ScoreTable
     {
         Directory.CreateDirectory(folder);
         AtomicFile.Write(Path.Combine(folder, CsvFile), stream => DataFrame.SaveCsv(ToDataFrame(rows), stream, cultureInfo: CultureInfo.InvariantCulture));
-        AtomicFile.WriteAllText(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        LlmNotebooks.JsonFile.Write(Path.Combine(folder, JsonFile), rows);
     }
 
     public static IReadOnlyList<ScoreRow> Load(string folder)
     {
         var path = Path.Combine(folder, JsonFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"no scores in {folder} (missing {JsonFile}; run evaluate first)", path);
-        return JsonSerializer.Deserialize<List<ScoreRow>>(File.ReadAllText(path)) ?? [];
+        return LlmNotebooks.JsonFile.Read<List<ScoreRow>>(path, "a score table");
     }
 }

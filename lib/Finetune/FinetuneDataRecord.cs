@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmNotebooks.Tasks;
 
@@ -25,22 +24,9 @@ public sealed record FinetuneDataRecord(
 {
     public const string FileName = "finetune-data.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
-    public void Write(string runFolder) => AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, Json));
+    public void Write(string runFolder) => JsonFile.Write(Path.Combine(runFolder, FileName), this);
 
     public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, FileName));
 
-    public static FinetuneDataRecord Read(string runFolder)
-    {
-        var path = Path.Combine(runFolder, FileName);
-        try
-        {
-            return JsonSerializer.Deserialize<FinetuneDataRecord>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a finetuning data summary ({e.Message.Split(". Path")[0]})", e);
-        }
-    }
+    public static FinetuneDataRecord Read(string runFolder) => JsonFile.Read<FinetuneDataRecord>(Path.Combine(runFolder, FileName), "a finetuning data summary");
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LlmNotebooks.TensorFiles;
 using LlmNotebooks.Tokenization;
 using static TorchSharp.torch;
@@ -15,8 +14,6 @@ public static class ModelFiles
 {
     public const string Weights = "model.safetensors", HandIn = "model.pt", ConfigFile = "config.json",
         TokenizerFile = "tokenizer.json", TokenizerFolder = "tokenizer";
-
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <param name="handIn">Also write model.pt (the run's exported model; checkpoints skip it).</param>
     public static void Save(string folder, Gpt model, TextTokenizer tokenizer, bool handIn = false)
@@ -37,7 +34,7 @@ public static class ModelFiles
                 File.Copy(Path.Combine(tokenizer.Folder, file), Path.Combine(copy, file), overwrite: true);
             manifest = manifest with { Folder = TokenizerFolder };   // relative: the folder travels with the model
         }
-        AtomicFile.WriteAllText(Path.Combine(folder, TokenizerFile), JsonSerializer.Serialize(manifest, Json));
+        JsonFile.Write(Path.Combine(folder, TokenizerFile), manifest);
     }
 
     /// <summary>The model's state_dict with a tied head as the very tensor of the token embedding (one storage in model.pt).</summary>
@@ -116,8 +113,7 @@ public static class ModelFiles
     {
         var path = Path.Combine(folder, TokenizerFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"no {TokenizerFile} in {folder}", path);
-        var manifest = JsonSerializer.Deserialize<TokenizerManifest>(File.ReadAllText(path))
-            ?? throw new InvalidDataException($"{path} is empty");
+        var manifest = JsonFile.Read<TokenizerManifest>(path, "a tokenizer manifest");
         return manifest.Folder is { } relative ? TextTokenizer.FromFolder(Path.Combine(folder, relative)) : TextTokenizer.Load(manifest);
     }
 }

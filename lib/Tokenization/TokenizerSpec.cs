@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace LlmNotebooks.Tokenization;
@@ -10,15 +9,13 @@ public sealed record TokenizerLearning(
 {
     public const string FileName = "learning.json";
 
-    public void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this));
+    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, FileName), this);
 
     /// <summary>The record beside a vocabulary, or null for one learned before it was recorded.</summary>
     public static TokenizerLearning? ReadIfPresent(string folder)
     {
         var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) return null;
-        try { return JsonSerializer.Deserialize<TokenizerLearning>(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path} is not a tokenizer learning record ({e.Message.Split(". Path")[0]})", e); }
+        return File.Exists(path) ? JsonFile.Read<TokenizerLearning>(path, "a tokenizer learning record") : null;
     }
 }
 

@@ -49,21 +49,12 @@ public sealed record ShardManifest(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public void Save(string folder) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json));
+    public void Save(string folder) => JsonFile.Write(Path.Combine(folder, FileName), this, Json);
 
     public static ShardManifest Load(string folder)
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"no prepared tokens in {folder} (missing {FileName}; run prepare first)", path);
-        try
-        {
-            return JsonSerializer.Deserialize<ShardManifest>(File.ReadAllText(path), Json)
-                ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a valid manifest: {e.Message}", e);
-        }
+        return JsonFile.Read<ShardManifest>(path, "a token shard manifest", Json);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tokenization;
@@ -37,7 +36,7 @@ public sealed class CheckpointStore(string runFolder)
         var temp = Path.Combine(Folder, $".{name}.tmp-{Guid.NewGuid():N}");
         ModelFiles.Save(temp, training.Model, tokenizer);
         training.Optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));   // TorchSharp's own format
-        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, TrainingConfig.Json));
+        JsonFile.Write(Path.Combine(temp, StateFile), state, TrainingConfig.Json);
         beforeCommit?.Invoke();
         var target = Path.Combine(Folder, name);
         if (Directory.Exists(target))
@@ -61,19 +60,8 @@ public sealed class CheckpointStore(string runFolder)
 
     public string? BestCheckpoint => File.Exists(Path.Combine(Folder, Best, StateFile)) ? Path.Combine(Folder, Best) : null;
 
-    public static CheckpointState ReadState(string checkpoint)
-    {
-        var path = Path.Combine(checkpoint, StateFile);
-        try
-        {
-            return JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(path), TrainingConfig.Json)
-                ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a checkpoint state ({e.Message.Split(". Path")[0]})", e);
-        }
-    }
+    public static CheckpointState ReadState(string checkpoint) =>
+        JsonFile.Read<CheckpointState>(Path.Combine(checkpoint, StateFile), "a checkpoint's trainer state", TrainingConfig.Json);
 
     /// <summary>
     /// Loads the newest checkpoint that is intact into a freshly built training step (weights, optimizer state, the

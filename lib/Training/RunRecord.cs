@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using LlmNotebooks.Model;
 using LlmNotebooks.Platform;
@@ -30,21 +29,12 @@ public sealed record RunRecord<TConfig>(
 
     public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, FileName));
 
-    public void Write(string runFolder) =>
-        AtomicFile.WriteAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(this, TrainingConfig.Json));
+    public void Write(string runFolder) => JsonFile.Write(Path.Combine(runFolder, FileName), this, TrainingConfig.Json);
 
     public static RunRecord<TConfig> Read(string runFolder)
     {
         var path = Path.Combine(runFolder, FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{runFolder} holds no training run (no {FileName})", path);
-        try
-        {
-            return JsonSerializer.Deserialize<RunRecord<TConfig>>(File.ReadAllText(path), TrainingConfig.Json)
-                ?? throw new InvalidDataException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path} is not a run record ({e.Message.Split(". Path")[0]}); it may be damaged or from another version", e);
-        }
+        return JsonFile.Read<RunRecord<TConfig>>(path, "a training run's record", TrainingConfig.Json);
     }
 }
