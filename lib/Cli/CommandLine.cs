@@ -56,6 +56,10 @@ public static class CommandLine
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
             .WithExample("evaluate", "--model", "runs/cpu/finetune", "--task", "squad", "--limit", "200");
+        config.AddCommand<ExperimentsCommand>("experiments")
+            .WithDescription("Run the report's ablations at equal compute (decoders, prompt order, prefix LM, replay, architecture, pretraining data) into runs/<preset>/experiments.")
+            .WithExample("experiments", "--list")
+            .WithExample("experiments", "--preset", "cpu", "--only", "Prompt attention");
         config.AddCommand<ReportCommand>("report")
             .WithDescription("Build reports/<run>/report.md and a self-contained report.html from a pipeline run's artifacts.")
             .WithExample("report", "--run", "runs/cpu");

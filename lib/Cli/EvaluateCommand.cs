@@ -41,7 +41,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int BatchSize { get; init; } = 16;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("task (each task's own: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam or sampled.")]
+        [Description("task (each task's own: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam, extractive (span answers, summaries in the article's words) or sampled.")]
         [DefaultValue("task")]
         public string Decoder { get; init; } = "task";
 
@@ -91,7 +91,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     {
         Platform.TorchRuntime.Initialize();
         var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
-            : throw new ArgumentException($"--decoder must be task, greedy, span, beam or sampled, got '{settings.Decoder}'");
+            : throw new ArgumentException($"--decoder must be task, greedy, span, beam, extractive or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
@@ -106,7 +106,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             : Path.Combine(modelFolder, "eval", split.ToString().ToLowerInvariant(), task);
         var custom = decoder switch
         {
-            Decoder.Beam => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
+            Decoder.Beam or Decoder.Extractive => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
             Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
             Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
             _ => (DecodingOptions?)null,

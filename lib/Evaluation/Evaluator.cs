@@ -60,7 +60,8 @@ public static class Evaluator
         var formats = new TaskFormats(tokenizer, model.Config.ContextLength, options.QaPrompt);
         var issues = new DataIssues();
         var items = Items(kind, formats, dataFolder, split, options.Limit, issues);
-        var (decoding, constrain) = TaskDecoding.For(kind, options.Decoder, tokenizer, options.Custom);
+        var decoder = TaskDecoding.For(kind, options.Decoder, tokenizer, options.Custom);
+        var decoding = decoder.Options;
         var predictions = new string[items.Count];
         long generated = 0;
         var clock = Stopwatch.StartNew();
@@ -69,8 +70,9 @@ public static class Evaluator
         int done = 0;
         foreach (var batch in order.Chunk(Math.Max(1, options.BatchSize / Math.Max(1, decoding.Beams))))
         {
-            var constraints = constrain ? batch.Select(i => (SpanConstraint?)new SpanConstraint(items[i].Source, tokenizer)).ToList() : null;
-            var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints);
+            var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)new SpanConstraint(items[i].Source, tokenizer)).ToList() : null;
+            var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Source, tokenizer)).ToList() : null;
+            var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);
             for (int b = 0; b < batch.Length; b++)
             {
                 predictions[batch[b]] = formats.ParseResponse(outputs[b]);
@@ -94,7 +96,7 @@ public static class Evaluator
             scores.AddRange(Evaluation.Baselines.Published(task));
         }
         var summary = new EvaluationSummary(task, split.ToString().ToLowerInvariant(), items.Count, issues.Total, issues.CountsByReason,
-            EvaluationSummary.Located(issues), options.Limit, TaskDecoding.Describe(decoding, constrain), generated, seconds,
+            EvaluationSummary.Located(issues), options.Limit, decoder.Describe(), generated, seconds,
             seconds > 0 ? generated / seconds : 0, records.Count(p => p.TruncatedTokens > 0),
             kind == TaskKind.Summarization ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence);
         return new EvaluationResult(task, summary.Split, records, scores, summary);

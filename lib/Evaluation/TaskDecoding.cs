@@ -7,13 +7,21 @@ namespace LlmNotebooks.Evaluation;
 /// <summary>Which decoder evaluation uses for a task.</summary>
 public enum Decoder
 {
-    /// <summary>Each task's own: SQuAD span-constrained greedy, CNN/DailyMail beam search, SST-2 greedy.</summary>
+    /// <summary>Each task's own (<see cref="TaskDecoding.For"/>).</summary>
     Task,
     Greedy,
     /// <summary>Greedy, each SQuAD answer kept inside its passage (the other tasks: greedy).</summary>
     Span,
     Beam,
+    /// <summary>SQuAD answers inside the passage, summaries by beam search in their article's words (SST-2: greedy).</summary>
+    Extractive,
     Sampled,
+}
+
+/// <summary>A decoder for one task: its options, and whether answers stay inside the passage or summaries inside the article's words.</summary>
+public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bool ArticleWords)
+{
+    public string Describe() => Options.Describe() + (WithinPassage ? ", answer within the passage" : "") + (ArticleWords ? ", in the article's words" : "");
 }
 
 /// <summary>
@@ -26,24 +34,30 @@ public static class TaskDecoding
     /// <summary>The CNN/DailyMail recipe (Paulus et al. 2018's trigram blocking; beam and length penalty as in BART).</summary>
     public static DecodingOptions SummaryBeam => new(Beams: 4, LengthPenalty: 1.0, NoRepeatNgram: 3, MinNewTokens: 40);
 
-    public static (DecodingOptions Options, bool ConstrainToPassage) For(TaskKind task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null)
+    public static TaskDecoder For(TaskKind task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null)
     {
-        var (options, constrain) = decoder switch
+        bool summary = task == TaskKind.Summarization, question = task == TaskKind.QuestionAnswering;
+        var chosen = decoder switch
         {
-            Decoder.Task => task switch
-            {
-                TaskKind.Summarization => (SummaryBeam, false),
-                TaskKind.QuestionAnswering => (new DecodingOptions(), true),
-                _ => (new DecodingOptions(), false),
-            },
-            Decoder.Span => (custom ?? new DecodingOptions(), task == TaskKind.QuestionAnswering),
-            Decoder.Beam => (custom ?? SummaryBeam with { MinNewTokens = task == TaskKind.Summarization ? SummaryBeam.MinNewTokens : 0 }, false),
-            Decoder.Sampled => (custom ?? new DecodingOptions(Temperature: 0.8, TopK: 50), false),
-            _ => (custom ?? new DecodingOptions(), false),
+            Decoder.Task => new TaskDecoder(summary ? SummaryBeam : new DecodingOptions(), question, false),
+            Decoder.Span => new TaskDecoder(custom ?? new DecodingOptions(), question, false),
+            Decoder.Extractive => new TaskDecoder(summary ? custom ?? SummaryBeam : new DecodingOptions(), question, summary),
+            Decoder.Beam => new TaskDecoder(custom ?? SummaryBeam with { MinNewTokens = summary ? SummaryBeam.MinNewTokens : 0 }, false, false),
+            Decoder.Sampled => new TaskDecoder(custom ?? new DecodingOptions(Temperature: 0.8, TopK: 50), false, false),
+            _ => new TaskDecoder(custom ?? new DecodingOptions(), false, false),
         };
-        return (options with { MaxNewTokens = TaskFormats.MaxResponseTokens(task), StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize }, constrain);
+        return chosen with
+        {
+            Options = chosen.Options with { MaxNewTokens = TaskFormats.MaxResponseTokens(task), StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize },
+        };
     }
 
-    /// <summary>The name a decoder goes by in tables: the options' description, and "within the passage" when constrained.</summary>
-    public static string Describe(DecodingOptions options, bool constrained) => options.Describe() + (constrained ? ", answer within the passage" : "");
+    /// <summary>
+    /// The tokens a summary may use when it keeps to its article's words: the article's own tokens, each of its words
+    /// encoded alone (with and without the space before it), and the line break between highlights.
+    /// </summary>
+    public static IReadOnlySet<int> ArticleVocabulary(string article, TextTokenizer tokenizer) =>
+        tokenizer.Encode(article)
+            .Concat(article.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Distinct().SelectMany(w => tokenizer.Encode(w).Concat(tokenizer.Encode(" " + w))))
+            .Concat(tokenizer.Encode("\n")).ToHashSet();
 }

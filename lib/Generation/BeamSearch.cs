@@ -17,7 +17,8 @@ public static class BeamSearch
 {
     sealed record Hypothesis(List<int> Tokens, double Score);
 
-    public static IReadOnlyList<int[]> Run(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options)
+    /// <param name="vocabularies">Per prompt, the only tokens its output may use, or null.</param>
+    public static IReadOnlyList<int[]> Run(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
     {
         var config = model.Config;
         int beams = Math.Max(1, options.Beams), count = prompts.Count;
@@ -51,7 +52,8 @@ public static class BeamSearch
                     using var scope = NewDisposeScope();
                     using var _ = no_grad();
                     var logProbabilities = functional.log_softmax(logits.to(ScalarType.Float32), dim: -1);
-                    LogitsRules.Apply(logProbabilities, [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))], options);
+                    LogitsRules.Apply(logProbabilities, [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))], options,
+                        vocabularies is null ? null : [.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))]);
                     var scores = from_array(alive.SelectMany(a => a.Select(h => (float)h.Score)).ToArray()).to(device).view(-1, 1);
                     var total = (logProbabilities + scores).view(count, -1);                      // (B, W·V)
                     long vocabulary = logProbabilities.shape[1];

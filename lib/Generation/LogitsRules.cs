@@ -4,14 +4,16 @@ namespace LlmNotebooks.Generation;
 
 /// <summary>
 /// The rules every decoder applies to next-token logits (B, V) before choosing: never an id past the tokenizer's
-/// vocabulary, no stop token before the minimum length, no n-gram the row has already written. Banned tokens get
-/// −∞, so greedy, sampling and beam search alike never pick them.
+/// vocabulary, no stop token before the minimum length, no n-gram the row has already written, and, where a row has
+/// a vocabulary of its own (a summary in its article's words), nothing outside it. Banned tokens get −∞, so greedy,
+/// sampling and beam search alike never pick them.
 /// </summary>
 public static class LogitsRules
 {
     /// <param name="logits">(B, V), changed in place</param>
     /// <param name="generated">Each row's tokens so far (the prompt excluded)</param>
-    public static void Apply(Tensor logits, IReadOnlyList<IReadOnlyList<int>> generated, DecodingOptions options)
+    /// <param name="vocabularies">Per row, the only tokens it may write besides its stop tokens, or null for any</param>
+    public static void Apply(Tensor logits, IReadOnlyList<IReadOnlyList<int>> generated, DecodingOptions options, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
     {
         using var scope = NewDisposeScope();
         long vocabulary = logits.shape[1];
@@ -24,6 +26,12 @@ public static class LogitsRules
             if (generated[row].Count < options.MinNewTokens) banned.AddRange(stops);
             if (options.NoRepeatNgram > 0) banned.AddRange(RepeatedNgramEnds(generated[row], options.NoRepeatNgram).Select(t => (long)t));
             if (banned.Count > 0) logits[row].index_fill_(0, from_array(banned.Distinct().ToArray()).to(logits.device), double.NegativeInfinity);
+            if (vocabularies?[row] is { } allowed)
+            {
+                var outside = ones(vocabulary, dtype: ScalarType.Bool, device: logits.device);
+                outside.index_fill_(0, from_array(allowed.Concat(stops.Select(s => (int)s)).Where(t => t < vocabulary).Select(t => (long)t).Distinct().ToArray()).to(logits.device), false);
+                logits[row].masked_fill_(outside, double.NegativeInfinity);
+            }
         }
     }
 

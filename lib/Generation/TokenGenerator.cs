@@ -15,17 +15,18 @@ public static class TokenGenerator
 {
     /// <summary>The tokens generated after each prompt (without the prompt and without the stop token).</summary>
     /// <param name="constraints">Per prompt, the passage its answer must come from (greedy decoding only), or null.</param>
+    /// <param name="vocabularies">Per prompt, the only tokens its output may use (see <see cref="LogitsRules"/>), or null.</param>
     public static IReadOnlyList<int[]> Generate(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options,
-        IReadOnlyList<SpanConstraint?>? constraints = null)
+        IReadOnlyList<SpanConstraint?>? constraints = null, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
     {
         if (options.Beams > 1)
         {
             if (constraints is not null) throw new ArgumentException("span constraints go with greedy decoding, not beam search");
-            return BeamSearch.Run(model, prompts, options);
+            return BeamSearch.Run(model, prompts, options, vocabularies);
         }
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
         var finished = new bool[prompts.Count];
-        foreach (var next in Steps(model, prompts, options, outputs, constraints))
+        foreach (var next in Steps(model, prompts, options, outputs, constraints, vocabularies))
         {
             for (int row = 0; row < next.Length; row++)
             {
@@ -42,7 +43,7 @@ public static class TokenGenerator
     public static IEnumerable<int> Stream(Gpt model, int[] prompt, DecodingOptions options)
     {
         var output = new List<int>();
-        foreach (var next in Steps(model, [prompt], options, [output], null))
+        foreach (var next in Steps(model, [prompt], options, [output], null, null))
         {
             if (options.StopTokens?.Contains(next[0]) == true) yield break;
             output.Add(next[0]);
@@ -72,7 +73,7 @@ public static class TokenGenerator
 
     /// <summary>Each step's next token for every row (rows keep going after they stop; callers ignore them).</summary>
     static IEnumerable<int[]> Steps(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlyList<List<int>> outputs,
-        IReadOnlyList<SpanConstraint?>? constraints)
+        IReadOnlyList<SpanConstraint?>? constraints, IReadOnlyList<IReadOnlySet<int>?>? vocabularies)
     {
         var config = model.Config;
         int maxNew = Math.Min(options.MaxNewTokens, config.ContextLength - 1);
@@ -94,7 +95,7 @@ public static class TokenGenerator
                 int[] next;
                 using (NewDisposeScope())
                 using (no_grad())
-                    next = Choose(logits, outputs, options, constraints, generator);
+                    next = Choose(logits, outputs, options, constraints, vocabularies, generator);
                 // Nothing of ours is open across the yield: the caller's tensors must not land in our scopes.
                 yield return next;
                 if (step == maxNew - 1) break;
@@ -130,10 +131,10 @@ public static class TokenGenerator
 
     /// <summary>Next token per row from last-position logits (B, V), after the rules.</summary>
     static int[] Choose(Tensor logits, IReadOnlyList<List<int>> outputs, DecodingOptions options, IReadOnlyList<SpanConstraint?>? constraints,
-        torch.Generator generator)
+        IReadOnlyList<IReadOnlySet<int>?>? vocabularies, torch.Generator generator)
     {
         var rules = logits.to(ScalarType.Float32).clone();
-        LogitsRules.Apply(rules, outputs, options);
+        LogitsRules.Apply(rules, outputs, options, vocabularies);
         var chosen = Sample(rules, options, generator).data<long>().Select(v => (int)v).ToArray();
         if (constraints is null) return chosen;
         // A constrained row takes its most likely token that keeps the answer inside the passage; none: it stops.

@@ -119,6 +119,20 @@ public class GenerationTests
     }
 
     [Fact]
+    public void A_row_with_a_vocabulary_of_its_own_writes_only_those_tokens_in_greedy_and_beam_search()
+    {
+        var model = Scrambled(Small);
+        IReadOnlySet<int> allowed = new HashSet<int> { 3, 14, 15, 92, 65 };
+        int[][] prompts = [[1, 2, 3], [7, 8]];
+        foreach (var beams in new[] { 1, 3 })
+        {
+            var outputs = TokenGenerator.Generate(model, prompts, new DecodingOptions(MaxNewTokens: 10, Beams: beams), vocabularies: [allowed, null]);
+            Assert.All(outputs[0], t => Assert.Contains(t, allowed));
+            Assert.Contains(outputs[1], t => !allowed.Contains(t));   // the other row is free
+        }
+    }
+
+    [Fact]
     public void Sampled_generation_is_reproducible_with_a_seed()
     {
         var model = Scrambled(Small);

@@ -1,0 +1,158 @@
+using System.Security.Cryptography;
+using LlmNotebooks.Evaluation;
+using LlmNotebooks.Finetune;
+using LlmNotebooks.Generation;
+using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Training;
+using Encoding = System.Text.Encoding;
+
+namespace LlmNotebooks.Pipeline;
+
+/// <summary>One variant of an ablation: settings on top of the budget's pretraining and finetuning, and a decoder.</summary>
+public sealed record ExperimentVariant(string Name, string[] Pretrain, string[] Finetune, Decoder Decoder = Decoder.Task, DecodingOptions? Decoding = null)
+{
+    public IEnumerable<string> Settings => Pretrain.Select(s => $"pretrain {s}").Concat(Finetune.Select(s => $"finetune {s}"))
+        .Append($"decoder {Decoder.ToString().ToLowerInvariant()}{(Decoding is null ? "" : $" ({Decoding.Describe()})")}");
+}
+
+/// <summary>An ablation: the question, and its variants (the first is the reference), all at the same budget.</summary>
+public sealed record Experiment(string Name, string Question, IReadOnlyList<ExperimentVariant> Variants);
+
+/// <summary>
+/// What every variant of every experiment gets: the pretraining and finetuning presets with fewer steps, and how many
+/// validation examples each task is scored on (the same examples for every variant).
+/// </summary>
+public sealed record ExperimentBudget(string Preset, string[] Pretrain, string[] Finetune, IReadOnlyDictionary<string, int> Examples)
+{
+    public string Describe() =>
+        $"pretraining `{Preset}` with {string.Join(" ", Pretrain.Select(s => $"`{s}`"))}, finetuning `{Preset}` with {string.Join(" ", Finetune.Select(s => $"`{s}`"))}; " +
+        $"scored on the first {string.Join(", ", Examples.Select(e => $"{e.Value:N0} {e.Key}"))} validation examples";
+}
+
+/// <summary>
+/// The ablations of the report's Experiments section, run at equal compute on this machine: each variant pretrains
+/// (or reuses a pretrained model with the same settings), finetunes (likewise), is evaluated on the same examples,
+/// and leaves an <see cref="ExperimentRecord"/>. Runs are keyed by their settings, so variants that share a model
+/// share its run, and a stopped experiments command resumes where it ended.
+/// </summary>
+public static class Experiments
+{
+    public static ExperimentBudget Budget(string preset) => preset switch
+    {
+        "smoke" => new("smoke", ["max_steps=10"], ["max_steps=10"], new Dictionary<string, int> { ["squad"] = 8, ["cnn_dailymail"] = 4, ["sst2"] = 8 }),
+        _ => new(preset, ["max_steps=1000", "warmup_steps=100", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250"],
+            ["max_steps=800", "warmup_steps=50", "eval_interval=200", "sample_interval=800", "checkpoint_interval=200"],
+            new Dictionary<string, int> { ["squad"] = 1000, ["cnn_dailymail"] = 200, ["sst2"] = 872 }),
+    };
+
+    static readonly ExperimentVariant Reference = new("reference", [], []);
+
+    /// <summary>The ablations, each varying one thing from the reference (GPT-2's architecture, passage-first causal prompts, the preset's data).</summary>
+    public static readonly IReadOnlyList<Experiment> All =
+    [
+        new("Decoders", "The same finetuned model, five ways of reading its answers out.",
+        [
+            Reference with { Name = "greedy", Decoder = Decoder.Greedy, Decoding = new DecodingOptions() },
+            Reference with { Name = "greedy, no repeated trigram", Decoder = Decoder.Greedy, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
+            Reference with { Name = "SQuAD answer within the passage", Decoder = Decoder.Span, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
+            Reference with { Name = "beam 4 for summaries (trigram blocking, min 40 tokens)", Decoder = Decoder.Task },
+            Reference with { Name = "beam 4, summaries in the article's words", Decoder = Decoder.Extractive },
+        ]),
+        new("SQuAD prompt order", "Does the question belong before the passage, so that a causal model reads the passage knowing it?",
+            [Reference with { Name = "passage first" }, Reference with { Name = "question first", Finetune = ["qa_prompt=questionFirst"] }]),
+        new("Prompt attention", "A prefix LM (the prompt attends to itself both ways, the answer stays causal) against a causal decoder.",
+        [
+            Reference with { Name = "causal" },
+            Reference with { Name = "bidirectional prompt", Finetune = ["prompt_attention=bidirectional"] },
+            Reference with { Name = "bidirectional prompt, question first", Finetune = ["prompt_attention=bidirectional", "qa_prompt=questionFirst"] },
+        ]),
+        new("Replay and mixture", "How much pretraining text to replay during finetuning, against forgetting, and what it costs the tasks.",
+        [
+            Reference with { Name = "10% replay" },
+            Reference with { Name = "25% replay", Finetune = ["mixture=squad=0.33,cnn_dailymail=0.33,sst2=0.09,pretrain=0.25"] },
+        ]),
+        new("Architecture", "GPT-2's block against today's small-model recipe (rotary positions, RMSNorm, SwiGLU, QK-norm) at the same tokens and nearly the same FLOPs.",
+        [
+            Reference with { Name = "GPT-2" },
+            Reference with { Name = "rotary, RMSNorm, SwiGLU, QK-norm", Pretrain = ["position=rotary", "norm=rmsNorm", "mlp=swiGlu", "qk_norm=true"] },
+        ]),
+        new("Pretraining data", "The assignment asks for OpenWebText; the cpu preset adds Wikipedia (three quarters of its tokens). What does the mix do to the tasks?",
+        [
+            Reference with { Name = "web text and Wikipedia" },
+            Reference with { Name = "web text only", Pretrain = ["corpus=openwebtext,webtext,c4"] },
+        ]),
+    ];
+
+    /// <summary>Runs every experiment (or the one named), skipping variants already recorded.</summary>
+    public static void Run(ExperimentBudget budget, string dataFolder, PipelineFolders folders, PipelineHooks hooks, string? only = null, CancellationToken cancellation = default)
+    {
+        DataSetup.Ensure(dataFolder, hooks.Log, cancellation);
+        var experiments = All.Where(e => only is null || e.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (experiments.Count == 0) throw new ArgumentException($"no experiment named '{only}'; they are: {string.Join(", ", All.Select(e => e.Name))}");
+        foreach (var experiment in experiments)
+            foreach (var variant in experiment.Variants)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var recordFolder = Path.Combine(folders.Experiments, Slug(experiment.Name), Slug(variant.Name));
+                if (File.Exists(Path.Combine(recordFolder, ExperimentRecord.FileName))) { hooks.Log($"{experiment.Name} / {variant.Name}: done earlier"); continue; }
+                hooks.Log($"{experiment.Name} / {variant.Name}");
+                RunVariant(experiment, variant, budget, dataFolder, folders, hooks, cancellation).Write(recordFolder);
+            }
+    }
+
+    static ExperimentRecord RunVariant(Experiment experiment, ExperimentVariant variant, ExperimentBudget budget, string dataFolder, PipelineFolders folders,
+        PipelineHooks hooks, CancellationToken cancellation)
+    {
+        string[] pretrainSettings = [.. budget.Pretrain, .. variant.Pretrain], finetuneSettings = [.. budget.Finetune, .. variant.Finetune];
+        var runs = Path.Combine(folders.Experiments, "runs");
+        var pretrain = Path.Combine(runs, $"pretrain-{Key(pretrainSettings)}");
+        var finetune = Path.Combine(runs, $"finetune-{Key([.. pretrainSettings, "|", .. finetuneSettings])}");
+        Train<PretrainingConfig>(pretrain, "pretrain", hooks, resume => hooks.Train("pretrain", watch =>
+            Pretraining.Run(Pretraining.Config(budget.Preset, pretrainSettings, pretrain, resume), dataFolder, pretrain, resume, watch, cancellation)));
+        Train<FinetuningConfig>(finetune, "finetune", hooks, resume => hooks.Train("finetune", watch =>
+            Finetuning.Run(Finetuning.Config(budget.Preset, finetuneSettings, finetune, resume), pretrain, dataFolder, finetune, resume, watch, cancellation)));
+
+        var (model, tokenizer) = ModelFiles.Load(finetune);
+        var scores = new List<ScoreRow>();
+        using (model)
+            foreach (var (task, examples) in budget.Examples)
+            {
+                var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false);
+                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total));
+                var kept = result.Scores.Where(s => s.Metric is "F1" or "exact match" or "rouge1 F (stemmed)" or "rouge2 F (stemmed)" or "rougeL F (stemmed)" or "BLEU"
+                    or TaskMetrics.DegenerateMetric or "accuracy").ToList();
+                scores.AddRange(kept);
+                hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");
+            }
+        scores.AddRange(Forgetting(pretrain, finetune));
+        var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
+        var finetuneLog = MetricsLog.Read(finetune).Last(r => r.Kind == MetricsRecord.TrainKind);
+        double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
+        return new ExperimentRecord(experiment.Name, experiment.Question, variant.Name, [.. variant.Settings], budget.Describe(),
+            (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores);
+    }
+
+    /// <summary>The pretraining validation loss after finetuning minus before (the replay set's first and last validation): forgetting.</summary>
+    static IEnumerable<ScoreRow> Forgetting(string pretrain, string finetune)
+    {
+        var evals = MetricsLog.Read(finetune).Where(r => r.Kind == MetricsRecord.EvalKind && r.Validation!.ContainsKey(Mixture.Pretrain)).ToList();
+        if (evals.Count < 2) yield break;
+        yield return new ScoreRow(Mixture.Pretrain, "our model", "validation loss change (forgetting)", evals[^1].Validation![Mixture.Pretrain] - evals[0].Validation![Mixture.Pretrain],
+            null, null, 0, ScoreRow.Measured);
+    }
+
+    static void Train<T>(string runFolder, string phase, PipelineHooks hooks, Func<bool, TrainingResult> train) where T : TrainingConfig
+    {
+        if (File.Exists(Path.Combine(runFolder, ModelFiles.HandIn))) { hooks.Log($"  {phase}: reusing {runFolder}"); return; }
+        if (train(RunRecord<T>.Exists(runFolder)).Reason == StopReason.Cancelled)
+            throw new OperationCanceledException($"stopped during {phase}; run the same command again to continue");
+    }
+
+    /// <summary>A short stable name for a list of settings (the run folder of every variant that trains with them).</summary>
+    static string Key(IEnumerable<string> settings) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", settings))))[..10].ToLowerInvariant();
+
+    static string Slug(string name) => string.Join('-', string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' '))
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries));
+}
