@@ -17,6 +17,14 @@ public static class CommandLine
             AnsiConsole.MarkupLine("[yellow]stopping… (Ctrl+C again to kill)[/]");
             cancellation.Cancel();
         };
+        // SIGTERM (docker stop, a job scheduler, a cloud VM shutting down) stops as cleanly as Ctrl+C: a trainer saves a checkpoint.
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            if (cancellation.IsCancellationRequested) return;
+            AnsiConsole.MarkupLine("[yellow]terminate signal: stopping…[/]");
+            cancellation.Cancel();
+        });
         // Logs and CI read redirected output line by line: do not wrap long messages at 80 columns.
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
         var app = new CommandApp();

@@ -120,7 +120,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
                 .Start(progress =>
                 {
                     var bar = progress.AddTask($"{task}: generating");
-                    result = Evaluator.Evaluate(model, tokenizer, task, data, split, options, (done, total) => { bar.MaxValue = total; bar.Value = done; });
+                    result = Evaluator.Evaluate(model, tokenizer, task, data, split, options, (done, total) => { bar.MaxValue = total; bar.Value = done; }, cancellation);
                 });
             var folder = OutFolder(task);
             Evaluator.Save(folder, result);

@@ -18,7 +18,7 @@ public sealed class ScoreCommand(IAnsiConsole console) : Command<ScoreCommand.Se
         public string Predictions { get; init; } = "";
 
         [CommandOption("--references <FILE>")]
-        [Description("JSONL, one {\"id\", \"references\": [...]} per line.")]
+        [Description("JSONL, one {\"id\", \"references\": [[...]]} per line.")]
         public string References { get; init; } = "";
 
         [CommandOption("--stem")]

@@ -12,6 +12,7 @@ public static class TrainingDisplay
     public static T Run<T>(IAnsiConsole console, string title, Func<TrainingRunHooks, T> train)
     {
         void Message(string text) => console.MarkupLine(Markup.Escape(text));
+        if (Platform.Tcmalloc.MissingAdvice() is { } advice) console.MarkupLine($"[yellow]{Markup.Escape(advice)}[/]");
         if (!console.Profile.Capabilities.Interactive)
         {
             long lastShown = 0;

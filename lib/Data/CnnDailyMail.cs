@@ -34,7 +34,7 @@ public static class CnnDailyMail
             TrackLineNumbers = true,
             MalformedData = CsvMalformedDataHandling.Skip,
             FieldCountMismatch = CsvFieldCountHandling.Skip,
-            OnMalformedRecord = bad => issues.Add(file, bad.LineNumber, DataIssues.MalformedLine, Describe(bad.Reason)),
+            OnMalformedRecord = bad => issues.Add(file, bad.LineNumber, DataIssues.MalformedLine, Describe(bad.Reason) + Span(bad)),
         };
         using var csv = CsvReader.Create(DataFile.OpenRead(file), options, leaveOpen: false);
         if (!csv.Read()) yield break;
@@ -50,6 +50,13 @@ public static class CnnDailyMail
             var example = Example(file, line.ToString(), hasId ? csv.GetString("id") : null, csv.GetString("article"), csv.GetString("highlights"), issues);
             if (example is not null) yield return example;
         } while (csv.Read());
+    }
+
+    /// <summary>A bad record that runs over several lines may have swallowed the records after it (an unterminated quote): say which lines.</summary>
+    static string Span(CsvMalformedRecord bad)
+    {
+        int breaks = bad.RawRecord.Count(c => c == '\n');
+        return breaks == 0 ? "" : $"; it runs to line {bad.LineNumber + breaks}, so the records on lines {bad.LineNumber + 1}–{bad.LineNumber + breaks} may be lost with it";
     }
 
     static string Describe(CsvMalformedReason reason) => reason switch

@@ -30,7 +30,8 @@ public static class DataFile
         Span<byte> magic = stackalloc byte[2];
         int read = file.Read(magic);
         file.Position = 0;
-        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+        Stream stream = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new CheckedGzipStream(path, file) : file;
+        return new Utf16Guard(path, stream);
     }
 
     /// <summary>Text of a whole (small) file, gzip or not, decoded strictly.</summary>
@@ -122,6 +123,80 @@ public static class DataFile
         if (first < 0) return (Path.GetDirectoryName(path)!, Path.GetFileName(path));
         var root = string.Join(Path.DirectorySeparatorChar, parts[..first]);
         return (root.Length == 0 ? Path.DirectorySeparatorChar.ToString() : root, string.Join('/', parts[first..]));
+    }
+
+    /// <summary>
+    /// A gzip stream that notices when its file was cut short: the gzip trailer's last four bytes hold the
+    /// uncompressed length, and a file that ends early decompresses to fewer bytes than they say (.NET's own stream
+    /// just ends, and the data looks complete but for one broken last line).
+    /// </summary>
+    sealed class CheckedGzipStream(string path, FileStream file) : Stream
+    {
+        readonly uint _expected = ReadTrailer(file);
+        readonly GZipStream _gzip = new(file, CompressionMode.Decompress);
+        long _read;
+
+        static uint ReadTrailer(FileStream file)
+        {
+            if (file.Length < 18) return uint.MaxValue;   // shorter than an empty gzip member: reads as truncated
+            Span<byte> trailer = stackalloc byte[4];
+            file.Seek(-4, SeekOrigin.End);
+            file.ReadExactly(trailer);
+            file.Position = 0;
+            return BitConverter.ToUInt32(trailer);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = _gzip.Read(buffer, offset, count);
+            _read += n;
+            if (n == 0 && count > 0 && (uint)_read != _expected)
+                throw new InvalidDataException($"{path} is truncated or damaged: it decompresses to {_read:N0} bytes, its gzip trailer says {_expected:N0}; download or copy it again");
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) _gzip.Dispose(); base.Dispose(disposing); }
+    }
+
+    /// <summary>
+    /// Refuses UTF-16 text (a byte-order mark FF FE or FE FF, as Windows editors save "Unicode"): every line would be
+    /// invalid UTF-8, and the file would vanish record by record instead of failing once, saying why.
+    /// </summary>
+    sealed class Utf16Guard(string path, Stream inner) : Stream
+    {
+        bool _checked;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = inner.Read(buffer, offset, count);
+            if (!_checked && n >= 2)
+            {
+                _checked = true;
+                if ((buffer[offset] == 0xFF && buffer[offset + 1] == 0xFE) || (buffer[offset] == 0xFE && buffer[offset + 1] == 0xFF))
+                    throw new InvalidDataException($"{path} is UTF-16 text, not UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8 {Path.GetFileName(path)} > utf8-{Path.GetFileName(path)}");
+            }
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
     }
 
     static T Wrap<T>(string path, Func<T> read, long afterLine = -1)

@@ -25,7 +25,8 @@ public readonly record struct DownloadProgress(HubFile File, long Bytes, long To
 /// </summary>
 public sealed class HubDownloader(HttpClient http, Uri hub)
 {
-    public static readonly Uri DefaultHub = new("https://huggingface.co/");
+    /// <summary>The Hugging Face hub, or a mirror named by HF_ENDPOINT (the variable huggingface_hub itself reads).</summary>
+    public static Uri DefaultHub => Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } mirror ? new Uri(mirror.TrimEnd('/') + "/") : new("https://huggingface.co/");
 
     public static readonly IReadOnlyList<HubDataset> Datasets =
     [

@@ -31,37 +31,52 @@ public static class Squad
 
     static IEnumerable<QaExample> ReadJson(string file, DataIssues issues)
     {
-        JsonDocument json;
         try
         {
             using var stream = DataFile.OpenRead(file);
-            json = JsonDocument.Parse(stream);
+            using var json = JsonDocument.Parse(stream);
+            return Examples(file, json.RootElement, issues);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{file}: not valid JSON (line {e.LineNumber + 1}): {e.Message}", e);
+            throw new InvalidDataException($"{file}: not valid JSON (line {e.LineNumber + 1}): {e.Message.Split(". Path")[0]}", e);
         }
-        using (json)
+        catch (InvalidOperationException e)
         {
-            if (!json.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException($"{file}: not a SQuAD file (no \"data\" array at the top level)");
-            foreach (var article in data.EnumerateArray())
+            // A string that is not UTF-8 surfaces when it is read: "Cannot transcode invalid UTF-8 JSON text".
+            throw new InvalidDataException($"{file}: not UTF-8 JSON ({e.Message}); save it as UTF-8", e);
+        }
+    }
+
+    /// <summary>Every question of the file, read whole so that a bad string is one error naming the file, not a half-read split.</summary>
+    static List<QaExample> Examples(string file, JsonElement root, DataIssues issues)
+    {
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{file}: not a SQuAD file (no \"data\" array at the top level)");
+        var examples = new List<QaExample>();
+        foreach (var article in data.EnumerateArray())
+        {
+            string title = Text(article, "title") ?? "";
+            foreach (var paragraph in Array(article, "paragraphs"))
             {
-                string title = Text(article, "title") ?? "";
-                foreach (var paragraph in Array(article, "paragraphs"))
+                string? context = Text(paragraph, "context");
+                foreach (var qa in Array(paragraph, "qas"))
                 {
-                    string? context = Text(paragraph, "context");
-                    foreach (var qa in Array(paragraph, "qas"))
-                    {
-                        string id = Text(qa, "id") ?? $"{title}/{Text(qa, "question")}";
-                        var answers = Array(qa, "answers").Select(a => (Text(a, "text"), a.TryGetProperty("answer_start", out var s) && s.TryGetInt32(out int start) ? start : -1));
-                        var example = Example(file, id, title, context, Text(qa, "question"), answers.ToList(), issues);
-                        if (example is not null) yield return example;
-                    }
+                    string id = Text(qa, "id") ?? $"{title}/{Text(qa, "question")}";
+                    var answers = Array(qa, "answers").Select(a => (Text(a, "text"), Offset(a))).ToList();
+                    if (Example(file, id, title, context, Text(qa, "question"), answers, issues) is { } example) examples.Add(example);
                 }
             }
         }
+        return examples;
     }
+
+    /// <summary>An answer's answer_start: a number, or a string holding one (some exports write it so); -1 when neither.</summary>
+    static int Offset(JsonElement answer) =>
+        !answer.TryGetProperty("answer_start", out var start) ? -1
+        : start.ValueKind == JsonValueKind.Number && start.TryGetInt32(out int number) ? number
+        : start.ValueKind == JsonValueKind.String && int.TryParse(start.GetString(), out int parsed) ? parsed
+        : -1;
 
     static QaExample? Example(string file, string id, string title, string? context, string? question,
         IReadOnlyList<(string? Text, int Start)> answers, DataIssues issues)

@@ -54,7 +54,7 @@ public static class Evaluator
     sealed record Item(string Id, string Input, IReadOnlyList<string> References, FormattedExample? Prompt, string Source, string? Question);
 
     public static EvaluationResult Evaluate(Gpt model, TextTokenizer tokenizer, string task, string dataFolder, TaskSplit split,
-        EvaluationOptions options, Action<int, int>? progress = null)
+        EvaluationOptions options, Action<int, int>? progress = null, CancellationToken cancellation = default)
     {
         var kind = TaskFormats.FromDatasetName(task);
         var formats = new TaskFormats(tokenizer, model.Config.ContextLength, options.QaPrompt);
@@ -70,6 +70,7 @@ public static class Evaluator
         int done = 0;
         foreach (var batch in order.Chunk(Math.Max(1, options.BatchSize / Math.Max(1, decoding.Beams))))
         {
+            cancellation.ThrowIfCancellationRequested();
             var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)new SpanConstraint(items[i].Source, tokenizer)).ToList() : null;
             var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Source, tokenizer)).ToList() : null;
             var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);

@@ -24,6 +24,7 @@ public static class ScoringFiles
         var extra = predictions.Where(p => !references.ContainsKey(p.Key)).ToList();
         if (extra.Count > 0)
             throw new InvalidDataException($"{predictionsPath}:{extra[0].Value.Line}: id {extra[0].Key} has no references in {referencesPath}{(extra.Count > 1 ? $" (and {extra.Count - 1} more)" : "")}");
+        if (references.Count == 0) throw new InvalidDataException($"no examples to score: {referencesPath} and {predictionsPath} hold no records");
         return references.OrderBy(r => r.Value.Line).Select(r => new Pair(r.Key, predictions[r.Key].Value, r.Value.Value)).ToList();
     }
 
@@ -31,14 +32,14 @@ public static class ScoringFiles
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         var result = new Dictionary<string, (T, int)>();
-        int number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var raw in Data.DataFile.Lines(path))
         {
-            number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            int number = (int)raw.Number;
+            if (raw.IsBlank) continue;
+            if (!raw.IsValidUtf8) throw new InvalidDataException($"{path}:{number}: not UTF-8; save the file as UTF-8");
             try
             {
-                using var json = JsonDocument.Parse(line);
+                using var json = JsonDocument.Parse(raw.Bytes);
                 var root = json.RootElement;
                 if (!root.TryGetProperty("id", out var idElement) || idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
                     throw new InvalidDataException("needs an \"id\"");

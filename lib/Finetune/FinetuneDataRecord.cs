@@ -3,14 +3,15 @@ using LlmNotebooks.Tasks;
 
 namespace LlmNotebooks.Finetune;
 
-/// <summary>What went into one task's finetuning data: examples kept, held out, cut to fit, and dropped (by reason).</summary>
+/// <summary>What went into one task's finetuning data: examples kept, held out, cut to fit, and dropped (by reason, with where the first one is).</summary>
 public sealed record TaskDataStats(
     [property: JsonPropertyName("task")] string Task,
     [property: JsonPropertyName("train")] int Train,
     [property: JsonPropertyName("validation")] int Validation,
     [property: JsonPropertyName("truncated")] int Truncated,
     [property: JsonPropertyName("truncated_tokens")] long TruncatedTokens,
-    [property: JsonPropertyName("dropped")] IReadOnlyDictionary<string, int> Dropped);
+    [property: JsonPropertyName("dropped")] IReadOnlyDictionary<string, int> Dropped,
+    [property: JsonPropertyName("first_dropped")] IReadOnlyDictionary<string, string> FirstDropped);
 
 /// <summary>
 /// A finetuning run's <c>finetune-data.json</c>: which model it started from, the mixture, the pretraining tokens

@@ -40,7 +40,7 @@ public sealed class FinetuningBatches : IBatchSource
             _train[source] = train;
             stats.Add(stat);
             log?.Invoke($"{source}: {stat.Train:N0} training and {stat.Validation:N0} validation examples; {stat.Truncated:N0} cut to fit the context " +
-                $"({stat.TruncatedTokens:N0} tokens); dropped: {(stat.Dropped.Count == 0 ? "none" : string.Join(", ", stat.Dropped.Select(d => $"{d.Value} {d.Key}")))}");
+                $"({stat.TruncatedTokens:N0} tokens); dropped: {(stat.Dropped.Count == 0 ? "none" : string.Join(", ", stat.Dropped.Select(d => $"{d.Value} {d.Key} (first: {stat.FirstDropped.GetValueOrDefault(d.Key)})")))}");
             var sets = heldOut.Chunk(batchSize).Select(chunk => ResponseMask.Batch(chunk, _padToken)).ToList();
             _validationBatches.AddRange(sets);
             validation[source] = sets;
@@ -94,29 +94,33 @@ public sealed class FinetuningBatches : IBatchSource
     {
         var issues = new DataIssues();
         // Held-out: SQuAD by article title (paragraphs of one article stay together), the others by example id.
-        IEnumerable<(string HoldOutKey, Func<TaskFormats, (FormattedExample? Example, string? Dropped)> Format)> items = task switch
+        IEnumerable<(string HoldOutKey, string Id, Func<TaskFormats, (FormattedExample? Example, string? Dropped)> Format)> items = task switch
         {
             TaskKind.Summarization => TaskData.Summaries(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Summarization(e, true, out var d), d)))),
+                .Select(e => (e.Id, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Summarization(e, true, out var d), d)))),
             TaskKind.QuestionAnswering => TaskData.Questions(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Title, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.QuestionAnswering(e, true, out var d), d)))),
+                .Select(e => (e.Title, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.QuestionAnswering(e, true, out var d), d)))),
             _ => TaskData.Sentences(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Sentiment(e, true, out var d), d)))),
+                .Select(e => (e.Id, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Sentiment(e, true, out var d), d)))),
         };
         if (maxExamples is { } max) items = items.Take(max);
         using var perThread = new ThreadLocal<TaskFormats>(() => new TaskFormats(formats.Tokenizer.Copy(), formats.ContextLength, formats.QaPrompt));
         var formatted = items.AsParallel().AsOrdered()
-            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, Result: item.Format(perThread.Value!)))
+            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, item.Id, Result: item.Format(perThread.Value!)))
             .ToList();
         var kept = formatted.Where(f => f.Result.Example is not null).ToList();
         var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();
         var validation = kept.Where(f => f.Held).Select(f => f.Result.Example!).Take(validationExamples).ToList();
         if (validation.Count == 0 && train.Count > 1) { validation.Add(train[^1]); train.RemoveAt(train.Count - 1); }
-        var dropped = formatted.Where(f => f.Result.Dropped is not null).GroupBy(f => f.Result.Dropped!).ToDictionary(g => g.Key, g => g.Count());
+        var droppedGroups = formatted.Where(f => f.Result.Dropped is not null).GroupBy(f => f.Result.Dropped!).ToList();
+        var dropped = droppedGroups.ToDictionary(g => g.Key, g => g.Count());
         foreach (var (reason, count) in issues.CountsByReason) dropped[reason] = count;
+        // Where to look: the first example of each reason (its id, or file:line for a record that could not be read).
+        var firstOf = droppedGroups.ToDictionary(g => g.Key, g => $"id {g.First().Id}");
+        foreach (var issue in issues.Examples) firstOf.TryAdd(issue.Reason, $"{issue.File}:{issue.Location}");
         var truncated = kept.Where(f => f.Result.Example!.TruncatedTokens > 0).ToList();
         var stats = new TaskDataStats(TaskFormats.DatasetName(task), train.Count, validation.Count, truncated.Count,
-            truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped);
+            truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped, firstOf);
         return (train, validation, stats);
     }
 

@@ -15,10 +15,22 @@ public static class DataSetup
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
         var downloader = new HubDownloader(http, HubDownloader.DefaultHub);
         foreach (var dataset in HubDownloader.Datasets.Where(d => missing.Contains(d.Name)))
-            foreach (var file in downloader.ListAsync(dataset, dataset.Name == "openwebtext" ? 2 : null, cancellation).GetAwaiter().GetResult())
+        {
+            try
             {
-                log($"data: {dataset.Name}/{file.LocalName} ({file.Size / 1e6:F0} MB)");
-                downloader.DownloadAsync(file, dataFolder, cancellation: cancellation).GetAwaiter().GetResult();
+                foreach (var file in downloader.ListAsync(dataset, dataset.Name == "openwebtext" ? 2 : null, cancellation).GetAwaiter().GetResult())
+                {
+                    log($"data: {dataset.Name}/{file.LocalName} ({file.Size / 1e6:F0} MB)");
+                    downloader.DownloadAsync(file, dataFolder, cancellation: cancellation).GetAwaiter().GetResult();
+                }
             }
+            catch (HttpRequestException e)
+            {
+                throw new IOException(
+                    $"the datasets {string.Join(", ", missing)} are not in {dataFolder}, and downloading {dataset.Name} from {HubDownloader.DefaultHub} failed ({e.Message}).\n" +
+                    $"Put them there (data/README.md lists the files and layouts each phase reads), point $LLMNB_DATA or --data at a folder that has them, " +
+                    "or run `dotnet run -c Release -- data download` where there is internet and copy data/ over.", e);
+            }
+        }
     }
 }

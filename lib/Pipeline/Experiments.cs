@@ -119,7 +119,7 @@ public static class Experiments
             foreach (var (task, examples) in budget.Examples)
             {
                 var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false);
-                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total));
+                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
                 var kept = result.Scores.Where(s => s.Metric is "F1" or "exact match" or "rouge1 F (stemmed)" or "rouge2 F (stemmed)" or "rougeL F (stemmed)" or "BLEU"
                     or TaskMetrics.DegenerateMetric or "accuracy").ToList();
                 scores.AddRange(kept);

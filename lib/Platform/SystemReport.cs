@@ -39,9 +39,8 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
             Add("torch", "threads", $"{torch.get_num_threads()} intra-op, {torch.get_num_interop_threads()} inter-op");
             Add("torch", "MKL on AMD", !MklAmdFix.Applies(cpu) ? "fix not needed (Intel CPU, not Linux x64, or switched off)"
                 : MklAmdFix.Active() ? $"fix active: {MklAmdFix.Symbol} returns 1 ({status.MklAmdFixLibrary})" : "fix could not be loaded", problem: MklAmdFix.Applies(cpu) && !MklAmdFix.Active());
-            Add("torch", "allocator", Tcmalloc.Loaded() ? "tcmalloc" : Tcmalloc.Find() is null
-                ? "glibc malloc (install libtcmalloc-minimal4 for faster training; see environment.md)"
-                : "glibc malloc (tcmalloc is used by the command-line program; this host did not preload it)");
+            Add("torch", "allocator", Tcmalloc.Loaded() ? "tcmalloc" : Tcmalloc.MissingAdvice() ?? "glibc malloc (LLMNB_ALLOCATOR=system)",
+                problem: OperatingSystem.IsLinux() && Tcmalloc.Find() is null && Environment.GetEnvironmentVariable(Tcmalloc.SwitchVariable) != "system");
             works = Probe(out var probe);
             Add("torch", "fp32 check", probe, problem: !works);
             Add("torch", "bf16 check", ProbeBf16(cpu));

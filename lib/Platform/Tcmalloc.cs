@@ -50,6 +50,19 @@ public static class Tcmalloc
     }
 
     /// <summary>
+    /// What a newcomer's machine lacks for full training speed, in one line with the fix; null when nothing is
+    /// missing (tcmalloc is loaded, switched off on purpose, or this is not Linux).
+    /// </summary>
+    public static string? MissingAdvice()
+    {
+        if (!OperatingSystem.IsLinux() || Loaded() || Environment.GetEnvironmentVariable(SwitchVariable) == "system") return null;
+        return Find() is null
+            ? "allocator: glibc malloc, because tcmalloc is not installed; training is slower without it (environment.md, 'Speed on Linux', has the measured difference). " +
+              "Install it with: sudo apt-get install libtcmalloc-minimal4"
+            : "allocator: glibc malloc, because this process was started without tcmalloc preloaded; the command-line program restarts itself with it, a notebook kernel needs LD_PRELOAD (environment.md)";
+    }
+
+    /// <summary>
     /// The environment variables that start a child process on tcmalloc (the notebook kernel that <c>notebooks run</c>
     /// starts, for one), or null where tcmalloc is missing or switched off.
     /// </summary>

@@ -84,7 +84,8 @@ static class ApproachSections
             data.Tasks.Select(t => new[]
             {
                 t.Task, d.N(t.Train, "N0", dataSource), d.N(t.Validation, "N0", dataSource), d.N(t.Truncated, "N0", dataSource), d.N(t.TruncatedTokens, "N0", dataSource),
-                t.Dropped.Count == 0 ? "none" : string.Join(", ", t.Dropped.Select(x => $"{d.N(x.Value, "N0", dataSource)} {x.Key}")),
+                t.Dropped.Count == 0 ? "none" : string.Join(", ", t.Dropped.Select(x => $"{d.N(x.Value, "N0", dataSource)} {x.Key}" +
+                    (t.FirstDropped?.GetValueOrDefault(x.Key) is { } first ? $" (first: `{first}`)" : ""))),
             })));
     }
 

@@ -31,9 +31,21 @@ public static class CorpusPreparer
     public static (ShardManifest Manifest, TextTokenizer Tokenizer) Prepare(IReadOnlyList<string> files, string tokenizerSpec, string outFolder,
         Options options, Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var tokenizer = TokenizerSpec.Resolve(tokenizerSpec, Path.Combine(outFolder, TokenizerFolder),
-            () => PretrainingText.Read(files, new DataIssues()).Select(d => d.Text),
+        var learning = new DataIssues();
+        bool read = false;
+        long documents = 0;
+        IEnumerable<string> Texts()
+        {
+            read = true;
+            foreach (var document in PretrainingText.Read(files, learning)) { documents++; yield return document.Text; }
+        }
+        var tokenizer = TokenizerSpec.Resolve(tokenizerSpec, Path.Combine(outFolder, TokenizerFolder), Texts,
             (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
+        if (read && documents == 0)
+        {
+            Directory.Delete(Path.Combine(outFolder, TokenizerFolder), recursive: true);   // a vocabulary of bytes only is no vocabulary
+            throw NoText(files, learning);
+        }
         log?.Invoke($"tokenizer: {tokenizer.Name}, {tokenizer.VocabSize:N0} ids");
         var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
         return (Prepare(files, tokenizer, outFolder, options, issues, progress, cancellation), tokenizer);
@@ -86,6 +98,7 @@ public static class CorpusPreparer
             foreach (var writer in writers.Values) writer.Dispose();
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (documents == 0) throw NoText(files, issues);
 
         var manifest = new ShardManifest(
             tokenizer.Manifest, width, options.ValFraction, options.Seed,
@@ -96,6 +109,11 @@ public static class CorpusPreparer
         manifest.Save(outFolder);
         return manifest;
     }
+
+    static InvalidDataException NoText(IReadOnlyList<string> files, DataIssues issues) => new(
+        $"the corpus holds no text: {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} more" : "")} " +
+        $"gave no document ({issues}{(issues.Examples.FirstOrDefault() is { } first ? $"; first: {first}" : "")}); " +
+        "a corpus is UTF-8 jsonl with a \"text\" field, parquet with a text column, or .txt files");
 
     /// <summary>Whether a document goes to validation: a seeded hash of its id, so the split is stable.</summary>
     public static bool IsValidation(string documentId, Options options) => StableRandom.Uniform(documentId, options.Seed) < options.ValFraction;

@@ -47,6 +47,12 @@ public static class Pretraining
                 return (existing, Directory.Exists(tokenizerFolder) ? TextTokenizer.Load(tokenizerFolder) : TextTokenizer.Load(existing.Tokenizer));
             }
             log?.Invoke($"tokens: the corpus files changed since {tokensFolder} was prepared; preparing again");
+            if (TokenizerSpec.IsTraining(config.Tokenizer, out _) && Directory.Exists(tokenizerFolder))
+            {
+                // The merges were learned from the old files: learn them again from the new ones.
+                Directory.Delete(tokenizerFolder, recursive: true);
+                log?.Invoke($"tokens: learning the {config.Tokenizer} vocabulary again from the changed corpus");
+            }
         }
         var (manifest, tokenizer) = CorpusPreparer.Prepare(files, config.Tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed),
             log, progress, cancellation);

@@ -14,6 +14,10 @@ public sealed class PretrainingBatches : IBatchSource
     {
         _train = new TokenStream(tokensFolder, ShardManifest.Train);
         _val = new TokenStream(tokensFolder, ShardManifest.Val);
+        foreach (var (name, stream) in new[] { (ShardManifest.Train, _train), (ShardManifest.Val, _val) })
+            if (stream.Count < contextLength + 1)
+                throw new InvalidDataException($"{tokensFolder}: the {name} split holds {stream.Count:N0} tokens, fewer than one window of {contextLength + 1}: " +
+                    "the corpus is too small for this context; add text to it, give validation a larger share (prepare --val-fraction), or lower context_length");
         _sampler = new BatchSampler(_train, batchSize, contextLength, seed);
         _accumulation = accumulation;
         var validation = new BatchSampler(_val, batchSize, contextLength, seed + 1);

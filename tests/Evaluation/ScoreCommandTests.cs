@@ -72,4 +72,23 @@ public class ScoreCommandTests
         Assert.Contains($"{broken}:2:", error.Output);
         Assert.NotEqual(0, Score("--metric", "meteor", "--predictions", missing, "--references", references).ExitCode);
     }
+
+    [Fact]
+    public void Empty_files_and_text_that_is_not_utf8_are_errors_naming_the_file()
+    {
+        var predictions = File("empty-p.jsonl");
+        var references = File("empty-r.jsonl");
+        foreach (var metric in new[] { "bleu", "rouge", "squad", "accuracy" })
+        {
+            var empty = Score("--metric", metric, "--predictions", predictions, "--references", references);
+            Assert.Equal(1, empty.ExitCode);
+            Assert.Contains("no examples to score", empty.Output);
+        }
+        var latin1 = Path.Combine(_folder, "latin1.jsonl");
+        System.IO.File.WriteAllBytes(latin1, [.. "{\"id\": \"a\", \"prediction\": \"caf"u8, 0xE9, .. "\"}\n"u8]);
+        var refs = File("r.jsonl", """{"id": "a", "references": ["cafe"]}""");
+        var bad = Score("--metric", "squad", "--predictions", latin1, "--references", refs);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains($"{latin1}:1: not UTF-8", bad.Output);
+    }
 }

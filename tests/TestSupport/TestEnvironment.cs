@@ -50,12 +50,16 @@ public static class TestEnvironment
     }
 
     /// <summary>Runs the command-line program in a child process, as a user would.</summary>
-    public static CliResult RunCli(params string[] args)
+    public static CliResult RunCli(params string[] args) => RunCli(new Dictionary<string, string>(), args);
+
+    /// <summary>The same, with environment variables set for the child.</summary>
+    public static CliResult RunCli(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
         start.ArgumentList.Add(CliAssembly);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment[TorchRuntime.ThreadsVariable] = "1";
+        foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
