@@ -10,7 +10,7 @@ namespace LlmNotebooks.Cli;
 
 public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModelCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : DeviceSettings
     {
         [CommandOption("--presets <NAMES>")]
         [Description("Comma-separated model presets, each with its batch size: tiny (16), small (8), gpt2-124m (1), medium (4), smoke (16).")]
@@ -48,9 +48,10 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) ? parsed : throw new ArgumentException($"unknown precision '{p}' (fp32 or bf16)")).ToList();
         console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}");
-        double fp32 = MatmulCeiling.Measure(dtype: torch.ScalarType.Float32);
-        double bf16 = MatmulCeiling.Measure(dtype: torch.ScalarType.BFloat16);
-        console.MarkupLine($"matmul ceiling (2048², measured): fp32 [bold]{fp32:F0}[/] GFLOP/s, bf16 [bold]{bf16:F0}[/] GFLOP/s");
+        var device = ComputeDevice.Resolve(settings.Device);
+        double fp32 = MatmulCeiling.Measure(dtype: torch.ScalarType.Float32, device: device);
+        double bf16 = MatmulCeiling.Measure(dtype: torch.ScalarType.BFloat16, device: device);
+        console.MarkupLine($"matmul ceiling on {ComputeDevice.Name(device)} (2048², measured): fp32 [bold]{fp32:F0}[/] GFLOP/s, bf16 [bold]{bf16:F0}[/] GFLOP/s");
 
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("preset", "params", "batch × ctx", "precision", "train tokens/s", "MFU (vs its ceiling)", "generate tok/s (KV cache)", "generate tok/s (no cache)");
@@ -64,7 +65,7 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
             {
                 cancellation.ThrowIfCancellationRequested();
                 int batch = settings.Batch ?? BatchSizes.GetValueOrDefault(preset, 8);
-                var r = TrainingBenchmark.Measure(preset, config, batch, precision, precision == Precision.Bf16 ? bf16 : fp32, settings.Steps);
+                var r = TrainingBenchmark.Measure(preset, config, batch, precision, precision == Precision.Bf16 ? bf16 : fp32, settings.Steps, device);
                 console.MarkupLine($"  {preset} {precision.Name()}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
                 table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.Name(),
                     $"{r.TrainingTokensPerSecond:N0}", $"{r.Mfu:P0}", $"{r.GenerationTokensPerSecondCached:N0}", $"{r.GenerationTokensPerSecondUncached:N0}");

@@ -82,6 +82,11 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         [DefaultValue(0L)]
         public long Seed { get; init; }
 
+        [CommandOption("--device <NAME>")]
+        [Description(DeviceSettings.Help)]
+        [DefaultValue(Platform.ComputeDevice.Auto)]
+        public string Device { get; init; } = Platform.ComputeDevice.Auto;
+
         [CommandOption("--no-stem")]
         [Description("ROUGE without the Porter stemmer.")]
         public bool NoStem { get; init; }
@@ -97,7 +102,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
         foreach (var task in tasks) TaskFormats.FromDatasetName(task);   // a clear error for an unknown task name before any work
         var modelPath = Path.GetFullPath(settings.Model ?? PipelineFolders.ForPreset("cpu").Finetune);
-        var (model, tokenizer) = ModelFiles.Load(modelPath);
+        var (model, tokenizer) = ModelFiles.Load(modelPath, device: Platform.ComputeDevice.Resolve(settings.Device));
         using var _ = model;
         var data = DataFolder.Resolve(settings.Data);
         var modelFolder = ModelFiles.Folder(modelPath);

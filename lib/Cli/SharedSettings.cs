@@ -11,6 +11,17 @@ public class DataSettings : CommandSettings
     public string? Data { get; init; }
 }
 
+/// <summary>The option of the commands that run a model outside training (training takes --set device=…).</summary>
+public class DeviceSettings : CommandSettings
+{
+    public const string Help = "auto (CUDA when this build and machine have it, else the CPU), cpu, cuda or cuda:N.";
+
+    [CommandOption("--device <NAME>")]
+    [Description(Help)]
+    [DefaultValue(Platform.ComputeDevice.Auto)]
+    public string Device { get; init; } = Platform.ComputeDevice.Auto;
+}
+
 /// <summary>The options of the training commands (pretrain, finetune): a preset, where the run goes, resume, overrides.</summary>
 public class TrainingSettings : DataSettings
 {

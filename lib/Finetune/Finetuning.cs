@@ -46,6 +46,10 @@ public static class Finetuning
         return new FinetuningConfig().QaPrompt;
     }
 
+    /// <summary>The finetuned model of a run, on the device the run trained on.</summary>
+    public static (Gpt Model, Tokenization.TextTokenizer Tokenizer) LoadModel(string runFolder) =>
+        ModelFiles.Load(runFolder, device: Platform.ComputeDevice.Resolve(RunRecord<FinetuningConfig>.Read(runFolder).Config.Device));
+
     public static TrainingResult Run(FinetuningConfig config, string from, string dataFolder, string runFolder, bool resume,
         TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
     {

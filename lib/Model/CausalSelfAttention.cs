@@ -26,8 +26,8 @@ public sealed class CausalSelfAttention : Module<Tensor, AttentionScope, Tensor>
     {
         (_heads, _width, _layer, _dropout) = (config.Heads, config.Width, layer, config.Dropout);
         (_rotary, _qkNorm) = (config.Position == PositionEncoding.Rotary, config.QkNorm);
-        c_attn = Linear(config.Width, 3 * config.Width, hasBias: config.Bias);
-        c_proj = Linear(config.Width, config.Width, hasBias: config.Bias);
+        c_attn = Linear(config.Width, 3 * config.Width, hasBias: config.Bias, device: CPU);
+        c_proj = Linear(config.Width, config.Width, hasBias: config.Bias, device: CPU);
         attn_dropout = Dropout(config.Dropout);
         resid_dropout = Dropout(config.Dropout);
         Kind = config.Attention;

@@ -17,8 +17,8 @@ public sealed class Transformer : Module
 
     public Transformer(GptConfig config) : base("transformer")
     {
-        wte = Embedding(config.VocabSize, config.Width);
-        if (config.Position == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.Width);
+        wte = Embedding(config.VocabSize, config.Width, device: CPU);
+        if (config.Position == PositionEncoding.Learned) wpe = Embedding(config.ContextLength, config.Width, device: CPU);
         drop = Dropout(config.Dropout);
         h = new ModuleList<Block>(Enumerable.Range(0, config.Layers).Select(layer => new Block(config, layer)).ToArray());
         ln_f = Norms.Create(config);
@@ -36,7 +36,9 @@ public sealed class Transformer : Module
 /// <summary>
 /// A GPT-2-style decoder-only transformer, written from TorchSharp's primitives: token (+ position) embeddings,
 /// pre-norm blocks of causal self-attention and MLP, a final norm, and an output head that shares its weights with
-/// the token embedding. Parameter names match nanoGPT's, so a saved state_dict loads there too.
+/// the token embedding. Parameter names match nanoGPT's, so a saved state_dict loads there too. Every layer is
+/// built on the CPU, whatever torch's default device, so a seed gives the same weights everywhere; <c>to(device)</c>
+/// moves them.
 /// </summary>
 public sealed class Gpt : Module
 {
@@ -53,7 +55,7 @@ public sealed class Gpt : Module
     {
         Config = config.Validate();
         transformer = new Transformer(config);
-        lm_head = Linear(config.Width, config.VocabSize, hasBias: false);
+        lm_head = Linear(config.Width, config.VocabSize, hasBias: false, device: CPU);
         if (config.TiedEmbeddings) lm_head.weight = transformer.TokenEmbedding.weight!;
         RegisterComponents();
         // A generator of its own: the weights do not depend on what else drew from torch's global one. (Tensor.normal_

@@ -21,8 +21,8 @@ public sealed class Mlp : Module<Tensor, Tensor>
     {
         _kind = config.Mlp;
         _hidden = config.MlpHidden;
-        c_fc = Linear(config.Width, _kind == MlpKind.SwiGlu ? 2 * _hidden : _hidden, hasBias: config.Bias);
-        c_proj = Linear(_hidden, config.Width, hasBias: config.Bias);
+        c_fc = Linear(config.Width, _kind == MlpKind.SwiGlu ? 2 * _hidden : _hidden, hasBias: config.Bias, device: CPU);
+        c_proj = Linear(_hidden, config.Width, hasBias: config.Bias, device: CPU);
         dropout = Dropout(config.Dropout);
         RegisterComponents();
     }

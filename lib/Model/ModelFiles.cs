@@ -1,5 +1,6 @@
 using LlmNotebooks.TensorFiles;
 using LlmNotebooks.Tokenization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Model;
@@ -58,9 +59,10 @@ public static class ModelFiles
 
     /// <summary>
     /// The model and tokenizer saved in a folder (or beside a model.safetensors or model.pt path).
-    /// <paramref name="adjust"/> may change what does not change the weights' shapes (finetuning's prompt attention).
+    /// <paramref name="adjust"/> may change what does not change the weights' shapes (finetuning's prompt attention);
+    /// the model goes to <paramref name="device"/> (default: the CPU).
     /// </summary>
-    public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder, Func<GptConfig, GptConfig>? adjust = null)
+    public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder, Func<GptConfig, GptConfig>? adjust = null, Device? device = null)
     {
         var folder = Folder(pathOrFolder);
         var weights = Path.Combine(folder, Weights);
@@ -73,6 +75,7 @@ public static class ModelFiles
         try
         {
             LoadWeights(model, weights);
+            if (device is not null) model.to(device);
         }
         catch
         {

@@ -16,7 +16,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
 
     public RmsNorm(long width, double epsilon = 1e-5) : base("rms_norm")
     {
-        weight = Parameter(ones(width));
+        weight = Parameter(ones(width, device: CPU));
         _epsilon = epsilon;
         RegisterComponents();
     }
@@ -42,5 +42,5 @@ public static class Norms
     /// <summary>The block's normalisation layer of the config's kind.</summary>
     public static Module<Tensor, Tensor> Create(GptConfig config) => config.Norm == NormKind.RmsNorm
         ? new RmsNorm(config.Width)
-        : LayerNorm(config.Width, bias: config.Bias);
+        : LayerNorm(config.Width, bias: config.Bias, device: CPU);
 }

@@ -113,7 +113,7 @@ public static class Experiments
         Train<FinetuningConfig>(finetune, "finetune", hooks, resume => hooks.Train("finetune", watch =>
             Finetuning.Run(Finetuning.Config(budget.Preset, finetuneSettings, finetune, resume), pretrain, dataFolder, finetune, resume, watch, cancellation)));
 
-        var (model, tokenizer) = ModelFiles.Load(finetune);
+        var (model, tokenizer) = Finetuning.LoadModel(finetune);
         var scores = new List<ScoreRow>();
         using (model)
             foreach (var (task, examples) in budget.Examples)

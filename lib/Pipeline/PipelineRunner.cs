@@ -66,7 +66,7 @@ public static class PipelineRunner
     /// <summary>Every task on its validation split, and on its test split where the data folder has one with answers; an evaluation newer than the model is kept.</summary>
     static void Evaluate(PipelineFolders folders, string dataFolder, EvaluationOptions options, PipelineHooks hooks, CancellationToken cancellation)
     {
-        var (model, tokenizer) = ModelFiles.Load(folders.Finetune);
+        var (model, tokenizer) = Finetuning.LoadModel(folders.Finetune);
         using (model)
         {
             var modelTime = File.GetLastWriteTimeUtc(Path.Combine(folders.Finetune, ModelFiles.Weights));

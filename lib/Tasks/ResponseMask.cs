@@ -40,7 +40,7 @@ public static class ResponseMask
             rows[b].Inputs.CopyTo(inputs, b * width);
             rows[b].Targets.CopyTo(targets, b * width);
         }
-        return new Training.Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64), tensor(targets, [rows.Count, width], ScalarType.Int64),
+        return new Training.Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64, CPU), tensor(targets, [rows.Count, width], ScalarType.Int64, CPU),
             [.. examples.Select(e => (long)e.Prompt.Length)]);
     }
 }

@@ -78,7 +78,7 @@ public static class SafeTensorsFile
             var range = node["data_offsets"]!.AsArray();
             long begin = range[0]!.GetValue<long>(), end = range[1]!.GetValue<long>();
             if (begin < 0 || end < begin || dataStart + end > bytes.Length) throw new InvalidDataException($"tensor {name} lies outside the file");
-            var tensor = empty(shape, type);
+            var tensor = empty(shape, type, CPU);
             tensor.bytes = bytes.AsSpan((int)(dataStart + begin), (int)(end - begin));
             tensors[name] = tensor;
         }

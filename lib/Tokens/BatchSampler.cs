@@ -36,6 +36,6 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
             window.AsSpan(0, contextLength).CopyTo(inputs.AsSpan(row * contextLength));
             window.AsSpan(1).CopyTo(targets.AsSpan(row * contextLength));
         }
-        return new Training.Batch(tensor(inputs, [batchSize, contextLength], int64), tensor(targets, [batchSize, contextLength], int64));
+        return new Training.Batch(tensor(inputs, [batchSize, contextLength], int64, CPU), tensor(targets, [batchSize, contextLength], int64, CPU));
     }
 }

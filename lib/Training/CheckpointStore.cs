@@ -81,7 +81,7 @@ public sealed class CheckpointStore(string runFolder)
                 try { training.Optimizer.load_state_dict(optimizer); }
                 catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{optimizer} cannot be read ({e.Message.Split('\n')[0]})", e); }
                 training.CopyWeightsToCompute();
-                using var rng = from_array(Convert.FromBase64String(state.RngState));
+                using var rng = from_array(Convert.FromBase64String(state.RngState), CPU);
                 torch.set_rng_state(rng);
                 if (problems.Count > 0) log?.Invoke($"resuming from {Path.GetFileName(checkpoint)}, the newest intact checkpoint ({string.Join("; ", problems)})");
                 return (checkpoint, state);

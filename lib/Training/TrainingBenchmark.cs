@@ -18,11 +18,13 @@ public sealed record ThroughputResult(string Preset, Precision Precision, int Ba
 public static class TrainingBenchmark
 {
     public static ThroughputResult Measure(string preset, GptConfig config, int batchSize, Precision precision, double ceiling,
-        int trainingSteps, int generatedTokens = 64)
+        int trainingSteps, Device device, int generatedTokens = 64)
     {
         using var model = new Gpt(config, seed: 1);
+        model.to(device);
         using var step = new TrainingStep(model, new OptimizerSettings(), precision);
-        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength]), randint(0, config.VocabSize, [batchSize, config.ContextLength]));
+        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device),
+            randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device));
         for (int i = 0; i < 2; i++) step.Step([batch], 1e-4);   // warm-up: optimizer state, kernels
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < trainingSteps; i++) step.Step([batch], 1e-4);
