@@ -64,6 +64,16 @@ public static class CommandLine
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
             .WithExample("evaluate", "--model", "runs/cpu/finetune", "--task", "squad", "--limit", "200");
+        config.AddCommand<GenerateCommand>("generate")
+            .WithDescription("Continue a prompt with a model, streaming to the terminal: sampled or greedy, from text or token ids.")
+            .WithExample("generate", "--model", "runs/cpu/pretrain", "--prompt", "The meaning of life is")
+            .WithExample("generate", "--model", "runs/cpu/finetune", "--prompts", "prompts.txt", "--greedy");
+        config.AddCommand<ExportCommand>("export")
+            .WithDescription("Write a model as a Hugging Face GPT-2 folder (transformers' GPT2LMHeadModel and AutoTokenizer load it), e.g. to pretrain further with PyTorch's distributed tools.")
+            .WithExample("export", "--model", "runs/cpu/pretrain", "--format", "hf", "--out", "hf/cpu-pretrain");
+        config.AddCommand<ImportCommand>("import")
+            .WithDescription("Read a Hugging Face GPT-2 folder (GPT-2 itself, or one exported here and trained elsewhere) into a model folder of ours.")
+            .WithExample("import", "--from", "hf/gpt2", "--out", "runs/imported/gpt2");
         config.AddCommand<ExperimentsCommand>("experiments")
             .WithDescription("Run the report's ablations at equal compute (decoders, prompt order, prefix LM, replay, architecture, pretraining data) into runs/<preset>/experiments.")
             .WithExample("experiments", "--list")

@@ -10,6 +10,9 @@ public static class JsonFile
 {
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>For files other programs read (Hugging Face folders): "&lt;|endoftext|&gt;" and "Ġ" as they are, not as \u escapes.</summary>
+    public static readonly JsonSerializerOptions Readable = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Write<T>(string path, T value, JsonSerializerOptions? options = null) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, options ?? Indented));
 

@@ -31,8 +31,10 @@ public enum NormKind
 
 public enum MlpKind
 {
-    /// <summary>4C hidden units, GELU (GPT-2).</summary>
+    /// <summary>4C hidden units, GELU.</summary>
     Gelu,
+    /// <summary>4C hidden units, GELU's tanh approximation: GPT-2's own code (Hugging Face's gelu_new).</summary>
+    GeluTanh,
     /// <summary>A gated unit, SiLU(xW) ⊙ xV (Shazeer 2020), with 8C/3 hidden units so its weights match GELU's 8C².</summary>
     SwiGlu,
     /// <summary>4C hidden units, ReLU squared (So et al. 2021, modded-nanogpt).</summary>
@@ -76,10 +78,6 @@ public sealed record GptConfig(
 
     /// <summary>Hidden units of the MLP: 4C, or 8C/3 rounded up to a multiple of 64 for the gated unit's three matrices.</summary>
     [JsonIgnore] public int MlpHidden => Mlp == MlpKind.SwiGlu ? (8 * Width / 3 + 63) / 64 * 64 : 4 * Width;
-
-    /// <summary>Whether the model is GPT-2's architecture exactly (what a Hugging Face GPT-2 folder can hold).</summary>
-    [JsonIgnore] public bool IsGpt2 => Position == PositionEncoding.Learned && Norm == NormKind.LayerNorm && Mlp == MlpKind.Gelu
-        && !QkNorm && Bias && PromptAttention == PromptAttention.Causal;
 
     /// <summary>Named shapes from test-sized to GPT-2 small. The vocabulary is set from the tokenizer at training time.</summary>
     public static readonly IReadOnlyDictionary<string, GptConfig> Presets = new Dictionary<string, GptConfig>

@@ -38,6 +38,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
         {
             MlpKind.SwiGlu => functional.silu(h.narrow(-1, 0, _hidden)) * h.narrow(-1, _hidden, _hidden),
             MlpKind.ReluSquared => functional.relu(h).square(),
+            MlpKind.GeluTanh => functional.gelu(h, TorchSharp.Modules.GELU.Approximate.tanh),
             _ => functional.gelu(h),
         };                                                                // (B, T, hidden)
         return dropout.forward(c_proj.forward(hidden)).MoveToOuterDisposeScope();   // (B, T, C)

@@ -91,25 +91,31 @@ public static class ModelFiles
         var tensors = SafeTensorsFile.Read(weights);
         try
         {
-            var expected = model.state_dict();
-            if (model.Config.TiedEmbeddings) expected.Remove(Gpt.HeadWeightName);
-            var missing = expected.Keys.Except(tensors.Keys).ToList();
-            var unexpected = tensors.Keys.Except(expected.Keys).ToList();
-            var misshapen = expected.Keys.Intersect(tensors.Keys).Where(k => !expected[k].shape.SequenceEqual(tensors[k].shape)).ToList();
-            if (missing.Count + unexpected.Count + misshapen.Count > 0)
-                throw new InvalidDataException($"{weights} does not fit the model in {ConfigFile}: " + string.Join("; ", new[]
-                {
-                    missing.Count > 0 ? $"missing {string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? "…" : "")}" : null,
-                    unexpected.Count > 0 ? $"unexpected {string.Join(", ", unexpected.Take(3))}{(unexpected.Count > 3 ? "…" : "")}" : null,
-                    misshapen.Count > 0 ? $"different shape: {string.Join(", ", misshapen.Take(3).Select(k => $"{k} [{string.Join(",", tensors[k].shape)}] vs [{string.Join(",", expected[k].shape)}]"))}" : null,
-                }.Where(s => s is not null)));
-            using var _ = no_grad();
-            foreach (var (name, target) in expected) target.copy_(tensors[name]);
+            LoadWeights(model, tensors, weights);
         }
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+    }
+
+    /// <summary>Copies weights by state_dict name into a model of the same shape (a tied head may be absent); a mismatch names <paramref name="source"/> and the tensors.</summary>
+    public static void LoadWeights(Gpt model, IReadOnlyDictionary<string, Tensor> tensors, string source)
+    {
+        var expected = model.state_dict();
+        if (model.Config.TiedEmbeddings) expected.Remove(Gpt.HeadWeightName);
+        var missing = expected.Keys.Except(tensors.Keys).ToList();
+        var unexpected = tensors.Keys.Except(expected.Keys).ToList();
+        var misshapen = expected.Keys.Intersect(tensors.Keys).Where(k => !expected[k].shape.SequenceEqual(tensors[k].shape)).ToList();
+        if (missing.Count + unexpected.Count + misshapen.Count > 0)
+            throw new InvalidDataException($"{source} does not fit the model in {ConfigFile}: " + string.Join("; ", new[]
+            {
+                missing.Count > 0 ? $"missing {string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? "…" : "")}" : null,
+                unexpected.Count > 0 ? $"unexpected {string.Join(", ", unexpected.Take(3))}{(unexpected.Count > 3 ? "…" : "")}" : null,
+                misshapen.Count > 0 ? $"different shape: {string.Join(", ", misshapen.Take(3).Select(k => $"{k} [{string.Join(",", tensors[k].shape)}] vs [{string.Join(",", expected[k].shape)}]"))}" : null,
+            }.Where(s => s is not null)));
+        using var _ = no_grad();
+        foreach (var (name, target) in expected) target.copy_(tensors[name]);
     }
 
     public static TextTokenizer LoadTokenizer(string folder)

@@ -48,7 +48,7 @@ static class ApproachSections
         (model.Position == PositionEncoding.Rotary ? " with rotary position embeddings in attention" : " and learned position embeddings") +
         $", pre-norm blocks ({(model.Norm == NormKind.RmsNorm ? "RMSNorm" : "LayerNorm")}) of causal multi-head self-attention" +
         (model.QkNorm ? " with normalised queries and keys" : "") +
-        $" and {(model.Mlp switch { MlpKind.SwiGlu => "a SwiGLU", MlpKind.ReluSquared => "a ReLU²", _ => "a GELU" })} MLP, a final norm and an output head " +
+        $" and {(model.Mlp switch { MlpKind.SwiGlu => "a SwiGLU", MlpKind.ReluSquared => "a ReLU²", MlpKind.GeluTanh => "a GELU (tanh approximation)", _ => "a GELU" })} MLP, a final norm and an output head " +
         (model.TiedEmbeddings ? "that shares the token embedding's weights" : "of its own") +
         "; GPT-2's initialisation, with the residual projections scaled by 1/√(2·layers)." +
         (model.PromptAttention == PromptAttention.Bidirectional

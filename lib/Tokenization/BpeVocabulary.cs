@@ -4,21 +4,61 @@ using System.Text.Json;
 namespace LlmNotebooks.Tokenization;
 
 /// <summary>
-/// A byte-level BPE vocabulary: token ids 0–255 are the single bytes, and merge k (of tokens Left and Right) creates
-/// token 256 + k. Stored in GPT-2's format, <c>vocab.json</c> (printable token string → id, special tokens after the
-/// ordinary ones) and <c>merges.txt</c> (one "left right" pair per line, in merge order).
+/// A byte-level BPE vocabulary: the bytes of every token by id and the merges (of tokens Left and Right) that build
+/// the longer ones, in order. Ours has ids 0–255 for the single bytes and merge k creating token 256 + k; GPT-2's
+/// orders its tokens by rank instead (<see cref="FromRanks"/>). Stored in GPT-2's format, <c>vocab.json</c>
+/// (printable token string → id, special tokens after the ordinary ones) and <c>merges.txt</c> (one "left right"
+/// pair per line, in merge order).
 /// </summary>
 public sealed class BpeVocabulary
 {
     public const string VocabFile = "vocab.json";
     public const string MergesFile = "merges.txt";
 
-    public BpeVocabulary(IReadOnlyList<(int Left, int Right)> merges)
+    public BpeVocabulary(IReadOnlyList<(int Left, int Right)> merges) : this(Built(merges), merges) { }
+
+    BpeVocabulary(IReadOnlyList<byte[]> tokens, IReadOnlyList<(int Left, int Right)> merges)
     {
+        Tokens = tokens;
         Merges = merges;
+    }
+
+    static List<byte[]> Built(IReadOnlyList<(int Left, int Right)> merges)
+    {
         var tokens = Enumerable.Range(0, 256).Select(b => new[] { (byte)b }).ToList();
         foreach (var (left, right) in merges) tokens.Add([.. tokens[left], .. tokens[right]]);
-        Tokens = tokens;
+        return tokens;
+    }
+
+    /// <summary>
+    /// The merges of a vocabulary stored as ranks only (tiktoken's format: token bytes in merge order, id = rank).
+    /// Each multi-byte token is the one merge that BPE, using only the tokens ranked before it, makes last on its bytes.
+    /// </summary>
+    public static BpeVocabulary FromRanks(IReadOnlyList<byte[]> tokens)
+    {
+        var rank = new Dictionary<string, int>(tokens.Count);
+        for (int id = 0; id < tokens.Count; id++) rank[Key(tokens[id])] = id;
+        var merges = new List<(int, int)>();
+        for (int id = 0; id < tokens.Count; id++)
+        {
+            if (tokens[id].Length < 2) continue;
+            var parts = tokens[id].Select(b => Key([b])).ToList();
+            while (parts.Count > 2)
+            {
+                int best = -1, bestRank = id;
+                for (int i = 0; i + 1 < parts.Count; i++)
+                    if (rank.TryGetValue(parts[i] + parts[i + 1], out int r) && r < bestRank) (best, bestRank) = (i, r);
+                if (best < 0) break;
+                parts[best] += parts[best + 1];
+                parts.RemoveAt(best + 1);
+            }
+            if (parts.Count != 2 || !rank.TryGetValue(parts[0], out int left) || !rank.TryGetValue(parts[1], out int right))
+                throw new InvalidDataException($"token {id} ({ByteLevel.ToPrintable(tokens[id])}) is not one merge of two earlier tokens: not a BPE vocabulary in rank order");
+            merges.Add((left, right));
+        }
+        return new BpeVocabulary(tokens, merges);
+
+        static string Key(byte[] bytes) => System.Text.Encoding.Latin1.GetString(bytes);
     }
 
     /// <summary>Bytes of every ordinary token, indexed by id.</summary>

