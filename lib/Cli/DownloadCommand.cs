@@ -22,6 +22,10 @@ public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<Downloa
         [DefaultValue(2)]
         public int MaxFiles { get; init; } = 2;
 
+        [CommandOption("--gb <N>")]
+        [Description("OpenWebText: as many shards as hold N GB of text (the assignment's 13–15 GB is about 3.3B GPT-2 tokens, one pass of the gpu preset), instead of --max-files.")]
+        public double? Gigabytes { get; init; }
+
         [CommandOption("--hub <URL>")]
         [Description("Hugging Face hub address (a mirror, or a local server in tests).")]
         public string? Hub { get; init; }
@@ -39,6 +43,18 @@ public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<Downloa
 
         foreach (var dataset in HubDownloader.Datasets.Where(d => names.Contains(d.Name)))
         {
+            if (dataset.Name == "openwebtext" && settings.Gigabytes is { } gigabytes)
+            {
+                ProgressTask? current = null;
+                (IReadOnlyList<string> Paths, long TextBytes) fetched = ([], 0);
+                await console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+                    .StartAsync(async progress => fetched = await downloader.DownloadTextAsync(dataset, "text", (long)(gigabytes * 1e9), folder,
+                        file => { current?.StopTask(); current = progress.AddTask(file.LocalName, maxValue: file.Size); },
+                        p => current!.Value = p.Bytes, cancellation));
+                console.MarkupLine($"[bold]{dataset.Name}[/]: {fetched.TextBytes / 1e9:F2} GB of text in {fetched.Paths.Count} file(s), " +
+                    $"{fetched.Paths.Sum(p => new FileInfo(p).Length) / 1e9:F2} GB of parquet, from {Markup.Escape(dataset.Repository)}");
+                continue;
+            }
             // Only OpenWebText is big enough to need a subset; the task datasets are always fetched whole.
             var files = await downloader.ListAsync(dataset, dataset.Name == "openwebtext" ? settings.MaxFiles : null, cancellation);
             console.MarkupLine($"[bold]{dataset.Name}[/]: {files.Count} file(s), {files.Sum(f => f.Size) / 1e6:F1} MB from {Markup.Escape(dataset.Repository)}");

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using LlmNotebooks.Data;
 using LlmNotebooks.Training;
 using Spectre.Console;
@@ -5,13 +6,28 @@ using Spectre.Console.Cli;
 
 namespace LlmNotebooks.Cli;
 
-public sealed class PretrainCommand(IAnsiConsole console) : Command<TrainingSettings>
+public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainCommand.Settings>
 {
-    public override int Execute(CommandContext context, TrainingSettings settings, CancellationToken cancellation)
+    public sealed class Settings : TrainingSettings
+    {
+        [CommandOption("--plan")]
+        [Description("Print what the run would spend (steps, tokens, passes, FLOPs) and how long it would take on this machine, timed over a few steps, then stop.")]
+        public bool Plan { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var runFolder = Path.GetFullPath(settings.Out ?? PipelineFolders.ForPreset(settings.Preset).Pretrain);
         var config = Pretraining.Config(settings.Preset, settings.Overrides, runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();
+        if (settings.Plan)
+        {
+            console.MarkupLine($"timing {Markup.Escape(config.Model)} ({config.Precision.Name()}, batch {config.BatchSize})…");
+            var (budget, eta) = Pretraining.Plan(config, runFolder);
+            console.MarkupLine(Markup.Escape(budget.ToString()));
+            console.MarkupLine(Markup.Escape(eta));
+            return 0;
+        }
         console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] ({config.Precision.Name()}) for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "pretrain", hooks =>
             Pretraining.Run(config, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));

@@ -87,6 +87,27 @@ public sealed class HubDownloader(HttpClient http, Uri hub)
         }
     }
 
+    /// <summary>
+    /// Downloads a dataset's files in name order until they hold <paramref name="textBytes"/> of text in
+    /// <paramref name="column"/> (measured from each file's parquet metadata), keeping those already present and
+    /// intact: run again with a larger target, it fetches only the files after them.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Paths, long TextBytes)> DownloadTextAsync(HubDataset dataset, string column, long textBytes, string dataFolder,
+        Action<HubFile>? starting = null, Action<DownloadProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var paths = new List<string>();
+        long total = 0;
+        foreach (var file in await ListAsync(dataset, cancellation: cancellation))
+        {
+            if (total >= textBytes) break;
+            starting?.Invoke(file);
+            var path = await DownloadAsync(file, dataFolder, progress, cancellation);
+            paths.Add(path);
+            total += ParquetRows.UncompressedBytes(path, column);
+        }
+        return (paths, total);
+    }
+
     async Task FetchAsync(HubFile file, string part, Action<DownloadProgress>? progress, CancellationToken cancellation)
     {
         var url = new Uri(hub, $"datasets/{file.Dataset.Repository}/resolve/{Uri.EscapeDataString(file.Dataset.Revision)}/{file.Path}");

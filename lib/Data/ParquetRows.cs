@@ -20,6 +20,26 @@ public static class ParquetRows
         }
     }
 
+    /// <summary>
+    /// The bytes a column holds uncompressed, from the file's metadata alone (no rows are read): for a text column,
+    /// its text plus 4 bytes of length per row and the pages' headers (a few kB per page, nothing beside a shard's hundreds of MB).
+    /// </summary>
+    public static long UncompressedBytes(string path, string column)
+    {
+        using var stream = File.OpenRead(path);
+        var reader = ParquetReader.CreateAsync(stream).GetAwaiter().GetResult();
+        try
+        {
+            if (reader.Schema.Fields.All(f => f.Name != column))
+                throw new InvalidDataException($"{path}: parquet file lacks column {column}");
+            return reader.Metadata!.RowGroups.Sum(g => g.Columns.Where(c => c.MetaData?.PathInSchema.LastOrDefault() == column).Sum(c => c.MetaData!.TotalUncompressedSize));
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     static int RowGroups(Stream stream, string path, string[] requiredColumns)
     {
         ParquetReader reader;

@@ -12,6 +12,9 @@ public interface IBatchSource : IDisposable
 
     IReadOnlyDictionary<string, IReadOnlyList<Batch>> ValidationSets { get; }
 
+    /// <summary>Tokens of the training split, for the passes a budget makes over it; null where that is not one number.</summary>
+    long? TrainTokens => null;
+
     /// <summary>Counts per data source seen up to a step (finetuning's mixture), or null.</summary>
     Dictionary<string, long>? Seen(long steps) => null;
 }

@@ -4,6 +4,7 @@ using LlmNotebooks.Model;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
 using LlmNotebooks.Training.Callbacks;
+using TorchSharp;
 
 namespace LlmNotebooks.Training;
 
@@ -58,6 +59,26 @@ public static class Pretraining
             log, progress, cancellation);
         log?.Invoke($"tokens: {manifest.Tokens:N0} from {manifest.Documents:N0} documents ({manifest.MegabytesPerSecond:F1} MB/s) in {tokensFolder}");
         return (manifest, tokenizer);
+    }
+
+    /// <summary>
+    /// What a run would spend and how long it would take here, without preparing data or training: its budget, and
+    /// the ETA from a few timed steps of its model, batch and precision on its device (random tokens).
+    /// </summary>
+    public static (TrainingBudget Budget, string Eta) Plan(PretrainingConfig config, string runFolder, int timedSteps = 2)
+    {
+        int vocabulary = TokenizerSpec.IsTraining(config.Tokenizer, out int size) ? size : TextTokenizer.Load(config.Tokenizer).VocabSize;
+        var modelConfig = config.ModelConfig(vocabulary);
+        var tokens = TokensFolder(config, runFolder);
+        long? corpus = File.Exists(Path.Combine(tokens, ShardManifest.FileName)) ? ShardManifest.Load(tokens).Splits[ShardManifest.Train].Tokens : null;
+        var device = Platform.ComputeDevice.Resolve(config.Device);
+        using var model = new Gpt(modelConfig, config.Seed);
+        model.to(device);
+        var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
+        using var step = new TrainingStep(model, config.Optimizer, config.Precision);
+        double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
+        double ceiling = Platform.MatmulCeiling.BestOfThree(config.Precision.ComputeType(), device);
+        return (budget, budget.Eta(config.MaxSteps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {config.Precision.Name()}", ceiling));
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>

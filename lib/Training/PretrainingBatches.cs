@@ -29,6 +29,8 @@ public sealed class PretrainingBatches : IBatchSource
 
     public IReadOnlyDictionary<string, IReadOnlyList<Batch>> ValidationSets { get; }
 
+    public long? TrainTokens => _train.Count;
+
     public void Dispose()
     {
         foreach (var batch in _validation) batch.Dispose();

@@ -75,11 +75,13 @@ public sealed record PretrainingConfig : TrainingConfig
             MaxSteps = 20000, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 1000, Precision = Precision.Bf16,
             EvalInterval = 500, EvalBatches = 100, SampleInterval = 2000, CheckpointInterval = 1000,
         },
+        // The assignment's run: one pass over a 13–15 GB subset of OpenWebText, about 3.3B GPT-2 tokens
+        // (`data download --gb 14`), in nanoGPT's batch of 491,520 tokens: 6,800 steps, with llm.c's 700 warm-up steps.
         ["gpu"] = new()
         {
             Model = "gpt2-124m", Tokenizer = "gpt2", Corpus = ["openwebtext"], BatchSize = 12, TokensPerStep = 12 * 1024 * 40,
-            MaxSteps = 600000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 2000, Precision = Precision.Bf16,
-            EvalInterval = 2000, EvalBatches = 200, SampleInterval = 5000, CheckpointInterval = 2000,
+            MaxSteps = 6800, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 700, Precision = Precision.Bf16,
+            EvalInterval = 250, EvalBatches = 100, SampleInterval = 1000, CheckpointInterval = 500,
         },
     };
 

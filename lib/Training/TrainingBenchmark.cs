@@ -23,12 +23,7 @@ public static class TrainingBenchmark
         using var model = new Gpt(config, seed: 1);
         model.to(device);
         using var step = new TrainingStep(model, new OptimizerSettings(), precision);
-        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device),
-            randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device));
-        for (int i = 0; i < 2; i++) step.Step([batch], 1e-4);   // warm-up: optimizer state, kernels
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < trainingSteps; i++) step.Step([batch], 1e-4);
-        double tokensPerSecond = trainingSteps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
+        double tokensPerSecond = TrainingTokensPerSecond(step, batchSize, trainingSteps);
         double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9);
 
         int[] prompt = Enumerable.Range(1, 16).ToArray();
@@ -41,5 +36,18 @@ public static class TrainingBenchmark
             return produced / timer.Elapsed.TotalSeconds;
         }
         return new ThroughputResult(preset, precision, batchSize, tokensPerSecond, mfu, Generate(true), Generate(false), model.TrainingFlopsPerToken);
+    }
+
+    /// <summary>Training tokens/s of full-context batches of random tokens, timed after two warm-up steps (optimizer state, kernels).</summary>
+    public static double TrainingTokensPerSecond(TrainingStep step, int batchSize, int steps)
+    {
+        var config = step.Model.Config;
+        var device = step.Model.Head.weight.device;
+        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device),
+            randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device));
+        for (int i = 0; i < 2; i++) step.Step([batch], 1e-4);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) step.Step([batch], 1e-4);
+        return steps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
     }
 }

@@ -61,6 +61,8 @@ public static class TrainingRun
         hooks.Started?.Invoke(runFolder);
 
         var trainer = new Trainer(training, data, config.Schedule, config.AccumulationSteps(model.Config.ContextLength), config.MaxSteps, state);
+        trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
+            hooks.Log, record.MatmulCeilingGflops));
         trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, record.MatmulCeilingGflops, config.Precision));
         trainer.Callbacks.Add(new Validation(log, config.EvalInterval, hooks.Log));
         trainer.Callbacks.AddRange(hooks.ExtraCallbacks?.Invoke(tokenizer) ?? []);

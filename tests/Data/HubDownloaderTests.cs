@@ -103,6 +103,45 @@ public class HubDownloaderTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_data, "sst2", "validation-00000-of-00001.parquet")));
     }
 
+    sealed class TextRow
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("text")] public string Text { get; set; } = "";
+    }
+
+    /// <summary>A parquet shard of OpenWebText's shape: a text column, here of <paramref name="documents"/> documents of 1,000 characters.</summary>
+    static async Task<byte[]> TextShard(int documents, int seed)
+    {
+        using var stream = new MemoryStream();
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(Enumerable.Range(0, documents)
+            .Select(d => new TextRow { Text = string.Concat(Enumerable.Range(0, 100).Select(w => $"word{(seed * 7919 + d * 31 + w) % 997:000}   ")) }), stream);
+        return stream.ToArray();
+    }
+
+    [Fact]
+    public async Task Openwebtext_by_gigabytes_fetches_shards_until_they_hold_that_much_text_and_later_only_the_missing_ones()
+    {
+        for (int shard = 0; shard < 4; shard++)
+            _hub.Add("Skylion007/openwebtext", $"plain_text/train/{shard:0000}.parquet", await TextShard(documents: 50, seed: shard));
+        var app = new CommandAppTester();
+        app.Configure(CommandLine.Configure);
+        string[] Download(double gigabytes) => ["data", "download", "--datasets", "openwebtext", "--gb", $"{gigabytes}", "--data", _data, "--hub", _hub.Address.ToString()];
+
+        // 50 documents of 1,000 characters: about 50 kB of text per shard; 0.00012 GB needs three.
+        var first = app.Run(Download(0.00012));
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Equal(["0000.parquet", "0001.parquet", "0002.parquet"], Directory.GetFiles(Path.Combine(_data, "openwebtext")).Select(Path.GetFileName).Order());
+        Assert.Contains("0.00 GB of text in 3 file(s)", first.Output);
+        // The metadata counts the text, 4 bytes of length per document and the pages' headers and statistics.
+        Assert.InRange(Directory.GetFiles(Path.Combine(_data, "openwebtext")).Sum(f => ParquetRows.UncompressedBytes(f, "text")), 3 * 50 * 1004, 3 * 50 * 1004 * 1.1);
+
+        var more = app.Run(Download(0.0002));
+        Assert.True(more.ExitCode == 0, more.Output);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(_data, "openwebtext")).Length);
+        Assert.Equal(["0000.parquet", "0001.parquet", "0002.parquet", "0003.parquet"],
+            _hub.Log.Where(l => l.Contains("/resolve/")).Select(l => Path.GetFileName(l.Split(' ')[1])));   // each shard fetched once
+        Assert.Equal(4 * 50, PretrainingText.Read(Path.Combine(_data, "openwebtext", "0003.parquet"), new DataIssues()).Count() * 4);
+    }
+
     public void Dispose()
     {
         _hub.Dispose();

@@ -55,15 +55,17 @@ public sealed class FakeHub : IDisposable
 
     void Handle(HttpListenerContext context)
     {
-        var raw = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath);
+        // Split before unescaping: a revision such as refs/convert/parquet arrives as one segment, refs%2Fconvert%2Fparquet.
+        var escaped = context.Request.Url!.AbsolutePath;
+        var raw = Uri.UnescapeDataString(escaped);
+        var segments = escaped.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         lock (_log) _log.Add($"GET {raw} {context.Request.Headers["Range"]}".TrimEnd());
         var response = context.Response;
         if (raw.StartsWith("/api/datasets/"))
         {
-            // /api/datasets/{owner}/{name}/tree/{revision...}/{prefix}
-            var rest = raw["/api/datasets/".Length..].Split('/');
-            var repository = $"{rest[0]}/{rest[1]}";
-            var prefix = rest[^1] + "/";
+            // /api/datasets/{owner}/{name}/tree/{revision}/{prefix...}
+            var repository = $"{segments[2]}/{segments[3]}";
+            var prefix = string.Join('/', segments[6..]) + "/";
             List<object> entries;
             lock (_files)
                 entries = _files.Where(f => f.Key.StartsWith($"{repository}/{prefix}"))
@@ -75,8 +77,7 @@ public sealed class FakeHub : IDisposable
             return;
         }
         // /datasets/{owner}/{name}/resolve/{revision}/{path...}
-        var parts = raw["/datasets/".Length..].Split('/');
-        var key = $"{parts[0]}/{parts[1]}/{string.Join('/', parts[4..])}";
+        var key = $"{segments[1]}/{segments[2]}/{string.Join('/', segments[5..])}";
         (byte[] Bytes, Fault Fault) file;
         lock (_files)
         {
