@@ -30,7 +30,8 @@ public static class Python
     /// <summary>Runs a script file of the repository (tools/pytorch/…) with arguments.</summary>
     public static (int ExitCode, string Output) RunFile(string path, params string[] args) => Start([path, .. args]);
 
-    static (int ExitCode, string Output) Start(IEnumerable<string> arguments)
+    /// <summary>Runs python3 with these arguments (e.g. -m torch.distributed.run …).</summary>
+    public static (int ExitCode, string Output) Start(params IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments) start.ArgumentList.Add(a);
