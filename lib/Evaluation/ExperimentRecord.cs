@@ -19,6 +19,9 @@ public sealed record ExperimentRecord(
 {
     public const string FileName = "experiment.json";
 
+    /// <summary>The metric name of a task's validation loss at the end of finetuning.</summary>
+    public const string TaskLossMetric = "validation loss";
+
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);

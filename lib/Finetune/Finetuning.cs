@@ -61,7 +61,7 @@ public static class Finetuning
         var formats = config.Formats(tokenizer, modelConfig.ContextLength);
         var replay = mixture.ShareOf(Mixture.Pretrain) > 0 ? PretrainingTokens(from) : null;
         using var data = new FinetuningBatches(formats, dataFolder, mixture, replay, config.BatchSize,
-            config.AccumulationSteps(modelConfig.ContextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, hooks.Log);
+            config.AccumulationSteps(modelConfig.ContextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, hooks.Log, config.FillBatches);
         var record = new FinetuneDataRecord(Path.GetFullPath(from), mixture.ToString(), replay, data.Stats);
         var greedy = new DecodingOptions(StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
         var prompts = data.HeldOut.Select(h => new SamplePrompt($"{h.Key}: ", h.Value[0].Prompt,

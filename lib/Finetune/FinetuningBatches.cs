@@ -10,7 +10,9 @@ namespace LlmNotebooks.Finetune;
 /// <summary>
 /// Finetuning batches: each micro-batch comes from one source, drawn by the mixture's shares from a hash of
 /// (seed, step, micro-step), and its examples by index from the same hash, so the stream is reproducible and a
-/// resumed run sees the same batches. Task examples are formatted once, with response-only targets; a small share of
+/// resumed run sees the same batches. A micro-batch holds batch_size examples, or, filled, as many as fit in
+/// batch_size × context positions once padded to its longest (short tasks then get many more examples for the
+/// same compute). Task examples are formatted once, with response-only targets; a small share of
 /// pretraining windows (replay) keeps the model's general text ability. Every task holds out a slice of its
 /// training data (SQuAD by article, so no paragraph leaks) for the validation losses.
 /// </summary>
@@ -20,15 +22,19 @@ public sealed class FinetuningBatches : IBatchSource
 
     readonly Mixture _mixture;
     readonly long _seed;
-    readonly int _batchSize, _accumulation, _padToken;
+    readonly int _batchSize, _accumulation, _padToken, _positions;
+    readonly bool _fill;
+    readonly List<Dictionary<string, long>> _seen = [new()];   // examples seen before each step, filled as asked
     readonly Dictionary<string, IReadOnlyList<FormattedExample>> _train = new();
     readonly PretrainingBatches? _replay;
     readonly List<Batch> _validationBatches = [];
 
+    /// <param name="fill">Fill micro-batches to batch_size × context positions instead of batch_size rows.</param>
     public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, int batchSize, int accumulation,
-        int validationBatches, long seed, int? maxExamplesPerTask = null, Action<string>? log = null)
+        int validationBatches, long seed, int? maxExamplesPerTask = null, Action<string>? log = null, bool fill = false)
     {
         (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
+        (_fill, _positions) = (fill, batchSize * formats.ContextLength);
         var validation = new Dictionary<string, IReadOnlyList<Batch>>();
         var stats = new List<TaskDataStats>();
         var held = new Dictionary<string, IReadOnlyList<FormattedExample>>();
@@ -71,21 +77,44 @@ public sealed class FinetuningBatches : IBatchSource
     {
         var source = SourceOf(step, microStep);
         if (source == Mixture.Pretrain) return _replay!.TrainBatch(step, microStep);
-        long micro = step * _accumulation + microStep;
-        var examples = _train[source];
-        var rows = Enumerable.Range(0, _batchSize)
-            .Select(row => examples[(int)(StableRandom.Hash(_seed, micro, row) % (ulong)examples.Count)]).ToList();
-        return ResponseMask.Batch(rows, _padToken);
+        return ResponseMask.Batch(Rows(source, step * _accumulation + microStep), _padToken);
     }
+
+    /// <summary>The examples of a task's micro-batch: batch_size of them, or as many as fit its positions padded to the longest.</summary>
+    List<FormattedExample> Rows(string source, long micro)
+    {
+        var examples = _train[source];
+        FormattedExample Draw(int row) => examples[(int)(StableRandom.Hash(_seed, micro, row) % (ulong)examples.Count)];
+        if (!_fill) return [.. Enumerable.Range(0, _batchSize).Select(Draw)];
+        var rows = new List<FormattedExample> { Draw(0) };
+        int width = rows[0].Length - 1;
+        for (int row = 1; ; row++)
+        {
+            var next = Draw(row);
+            int wider = Math.Max(width, next.Length - 1);
+            if ((row + 1) * wider > _positions) return rows;
+            rows.Add(next);
+            width = wider;
+        }
+    }
+
+    int RowCount(string source, long micro) => source == Mixture.Pretrain || !_fill ? _batchSize : Rows(source, micro).Count;
 
     /// <summary>Examples (rows) drawn from each source in the first <paramref name="steps"/> steps.</summary>
     public Dictionary<string, long> Seen(long steps)
     {
-        var seen = _mixture.Shares.ToDictionary(s => s.Source, _ => 0L);
-        for (long step = 0; step < steps; step++)
+        // Counted once per step and kept: the metrics log asks after every step.
+        for (long step = _seen.Count - 1; step < steps; step++)
+        {
+            var next = new Dictionary<string, long>(_seen[^1]);
             for (int micro = 0; micro < _accumulation; micro++)
-                seen[SourceOf(step, micro)] += _batchSize;
-        return seen;
+            {
+                var source = SourceOf(step, micro);
+                next[source] = next.GetValueOrDefault(source) + RowCount(source, step * _accumulation + micro);
+            }
+            _seen.Add(next);
+        }
+        return _mixture.Shares.ToDictionary(s => s.Source, s => _seen[(int)steps].GetValueOrDefault(s.Source));
     }
 
     /// <summary>Formats a task's training split in parallel; holds out a slice for validation.</summary>

@@ -59,13 +59,15 @@ public static class Experiments
             Reference with { Name = "beam 4 for summaries (trigram blocking, min 40 tokens)", Decoder = Decoder.Task },
             Reference with { Name = "beam 4, summaries in the article's words", Decoder = Decoder.Extractive },
         ]),
-        new("SQuAD prompt order", "Does the question belong before the passage, so that a causal model reads the passage knowing it?",
-            [Reference with { Name = "passage first" }, Reference with { Name = "question first", Finetune = ["qa_prompt=questionFirst"] }]),
-        new("Prompt attention", "A prefix LM (the prompt attends to itself both ways, the answer stays causal) against a causal decoder.",
+        new("Micro-batches", "Filling each micro-batch to its positions (many short SST-2 sentences or SQuAD questions at once) against a fixed number of rows, at the same compute.",
+            [Reference with { Name = "filled to batch_size × context positions" }, Reference with { Name = "batch_size rows", Finetune = ["fill_batches=false"] }]),
+        new("Prompt order and attention", "Should the question come before the passage, so that a causal model reads the passage knowing it? " +
+            "And a prefix LM (the prompt attends to itself both ways, the answer stays causal) against a causal decoder.",
         [
-            Reference with { Name = "causal" },
-            Reference with { Name = "bidirectional prompt", Finetune = ["prompt_attention=bidirectional"] },
-            Reference with { Name = "bidirectional prompt, question first", Finetune = ["prompt_attention=bidirectional", "qa_prompt=questionFirst"] },
+            Reference with { Name = "passage first, causal" },
+            Reference with { Name = "question first, causal", Finetune = ["qa_prompt=questionFirst"] },
+            Reference with { Name = "passage first, bidirectional prompt", Finetune = ["prompt_attention=bidirectional"] },
+            Reference with { Name = "question first, bidirectional prompt", Finetune = ["prompt_attention=bidirectional", "qa_prompt=questionFirst"] },
         ]),
         new("Replay and mixture", "How much pretraining text to replay during finetuning, against forgetting, and what it costs the tasks.",
         [
@@ -106,8 +108,11 @@ public static class Experiments
     {
         string[] pretrainSettings = [.. budget.Pretrain, .. variant.Pretrain], finetuneSettings = [.. budget.Finetune, .. variant.Finetune];
         var runs = Path.Combine(folders.Experiments, "runs");
-        var pretrain = Path.Combine(runs, $"pretrain-{Key(pretrainSettings)}");
-        var finetune = Path.Combine(runs, $"finetune-{Key([.. pretrainSettings, "|", .. finetuneSettings])}");
+        // Keyed by the whole config each run trains with (defaults included), so a changed default trains anew.
+        string pretrainConfig = TrainingConfigs.ToJson(PretrainingConfig.Preset(budget.Preset).With(pretrainSettings));
+        string finetuneConfig = TrainingConfigs.ToJson(FinetuningConfig.Preset(budget.Preset).With(finetuneSettings));
+        var pretrain = Path.Combine(runs, $"pretrain-{Key(pretrainConfig)}");
+        var finetune = Path.Combine(runs, $"finetune-{Key(pretrainConfig + finetuneConfig)}");
         Train<PretrainingConfig>(pretrain, "pretrain", hooks, resume => hooks.Train("pretrain", watch =>
             Pretraining.Run(Pretraining.Config(budget.Preset, pretrainSettings, pretrain, resume), dataFolder, pretrain, resume, watch, cancellation)));
         Train<FinetuningConfig>(finetune, "finetune", hooks, resume => hooks.Train("finetune", watch =>
@@ -125,12 +130,25 @@ public static class Experiments
                 scores.AddRange(kept);
                 hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");
             }
+        scores.AddRange(TaskLosses(finetune));
         scores.AddRange(Forgetting(pretrain, finetune));
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
         var finetuneLog = MetricsLog.Read(finetune).Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
         return new ExperimentRecord(experiment.Name, experiment.Question, variant.Name, [.. variant.Settings], budget.Describe(),
             (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores);
+    }
+
+    /// <summary>
+    /// Each task's validation loss (its held-out examples' response tokens) at the end of finetuning: it moves with
+    /// every change, also where a small model's generated answers still score near zero.
+    /// </summary>
+    static IEnumerable<ScoreRow> TaskLosses(string finetune)
+    {
+        var last = MetricsLog.Read(finetune).LastOrDefault(r => r.Kind == MetricsRecord.EvalKind);
+        if (last?.Validation is null) yield break;
+        foreach (var (task, loss) in last.Validation.Where(v => v.Key != Mixture.Pretrain))
+            yield return new ScoreRow(task, "our model", ExperimentRecord.TaskLossMetric, loss, null, null, 0, ScoreRow.Measured);
     }
 
     /// <summary>The pretraining validation loss after finetuning minus before (the replay set's first and last validation): forgetting.</summary>
@@ -149,9 +167,8 @@ public static class Experiments
             throw new OperationCanceledException($"stopped during {phase}; run the same command again to continue");
     }
 
-    /// <summary>A short stable name for a list of settings (the run folder of every variant that trains with them).</summary>
-    static string Key(IEnumerable<string> settings) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", settings))))[..10].ToLowerInvariant();
+    /// <summary>A short stable name for a training config (the run folder of every variant that trains with it).</summary>
+    static string Key(string config) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(config)))[..10].ToLowerInvariant();
 
     static string Slug(string name) => string.Join('-', string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' '))
         .Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -3,11 +3,31 @@ using LlmNotebooks.Evaluation;
 namespace LlmNotebooks.Reporting;
 
 /// <summary>
-/// The report's Experiments section: each ablation of the experiments command, the budget its variants shared, and
-/// their scores with intervals side by side, from the experiments' own records.
+/// The report's Experiments section: each ablation of the experiments command, the budget its variants shared,
+/// their scores with intervals side by side, and which variant won on each task's main measure, all from the
+/// experiments' own records.
 /// </summary>
 static class ExperimentSections
 {
+    /// <summary>A column of the tables: a task's measure and which way is better.</summary>
+    sealed record Measure(string Task, string Metric, string Label, bool HigherIsBetter = true);
+
+    static readonly Measure[] Columns =
+    [
+        new("squad", "F1", "SQuAD F1"), new("squad", "exact match", "SQuAD EM"),
+        new("cnn_dailymail", "rouge1 F (stemmed)", "CNN/DM R-1"), new("cnn_dailymail", "rouge2 F (stemmed)", "R-2"),
+        new("cnn_dailymail", "rougeL F (stemmed)", "R-L"), new("cnn_dailymail", "BLEU", "BLEU"),
+        new("cnn_dailymail", TaskMetrics.DegenerateMetric, "degenerate %", HigherIsBetter: false),
+        new("sst2", "accuracy", "SST-2 accuracy"),
+        new("squad", ExperimentRecord.TaskLossMetric, "SQuAD val loss", HigherIsBetter: false),
+        new("cnn_dailymail", ExperimentRecord.TaskLossMetric, "CNN/DM val loss", HigherIsBetter: false),
+        new("sst2", ExperimentRecord.TaskLossMetric, "SST-2 val loss", HigherIsBetter: false),
+        new("pretrain", "validation loss change (forgetting)", "forgetting", HigherIsBetter: false),
+    ];
+
+    /// <summary>The measures a winner is named for: each task's main score, then its validation loss.</summary>
+    static readonly Measure[] Deciding = [Columns[0], Columns[2], Columns[7], Columns[8], Columns[9], Columns[10]];
+
     public static void Experiments(ReportDocument d, ReportInputs run)
     {
         var records = ExperimentRecord.ReadAll(run.Folders.Experiments);
@@ -17,20 +37,42 @@ static class ExperimentSections
             d.Md($"No ablations were run for this pipeline (`dotnet run -c Release -- experiments --preset {run.Folders.Name}` runs them into `experiments/`).");
             return;
         }
+        d.Md("Each experiment changes one thing from its first variant (the reference) and trains every variant with the same budget, " +
+             "then scores it on the same validation examples. Generated answers of a model this small score near zero on some tasks at " +
+             "this budget; the validation losses (held-out training examples, response tokens only) move with every change even then.");
         foreach (var group in records.GroupBy(r => r.Record.Experiment))
         {
-            var first = group.First().Record;
-            var metrics = group.SelectMany(r => r.Record.Scores.Select(s => (s.Task, s.Metric))).Distinct().ToList();
-            d.Md($"### {first.Experiment}\n\n{first.Question} Budget of every variant: {d.Q(first.Budget, run.Source(group.First().Path))}.\n\n" + ReportDocument.Table(
-                ["variant", "settings", "PFLOP", "wall time", .. metrics.Select(m => d.Q($"{m.Task} {m.Metric}", run.Source(group.First().Path)))],
-                group.Select(r =>
+            var variants = group.ToList();
+            var first = variants[0].Record;
+            var columns = Columns.Where(c => variants.Any(v => Score(v.Record, c) is not null)).ToList();
+            d.Md($"### {first.Experiment}\n\n{first.Question} Budget of every variant: {d.Q(first.Budget, run.Source(variants[0].Path))}.\n\n" + ReportDocument.Table(
+                ["variant", "settings", "PFLOP", "wall time", .. columns.Select(c => c.Label)],
+                variants.Select(r =>
                 {
                     var source = run.Source(r.Path);
                     return (IEnumerable<string>)[d.Q(r.Record.Variant, source), string.Join(" ", r.Record.Settings.Select(s => $"`{s}`")),
                         d.N(r.Record.TrainingPflop, "F2", source), d.Duration(r.Record.WallSeconds, source),
-                        .. metrics.Select(m => r.Record.Scores.FirstOrDefault(s => s.Task == m.Task && s.Metric == m.Metric) is { } s
+                        .. columns.Select(c => Score(r.Record, c) is { } s
                             ? $"{d.N(s.Value, "F2", source)}{(s.Low is null ? "" : $" [{d.N(s.Low.Value, "F1", source)}, {d.N(s.High!.Value, "F1", source)}]")}" : "")];
                 })));
+            if (variants.Count > 1) d.Md("What won: " + string.Join("; ", Deciding.Where(c => variants.All(v => Score(v.Record, c) is not null)).Select(c => Winner(d, run, variants, c))) + ".");
         }
+    }
+
+    static ScoreRow? Score(ExperimentRecord record, Measure measure) =>
+        record.Scores.FirstOrDefault(s => s.Task == measure.Task && s.Metric == measure.Metric && s.System == "our model");
+
+    /// <summary>"SQuAD F1: question first (3.20 against 0.70 for the reference, outside its interval)".</summary>
+    static string Winner(ReportDocument d, ReportInputs run, IReadOnlyList<(string Path, ExperimentRecord Record)> variants, Measure measure)
+    {
+        var reference = variants[0];
+        var best = measure.HigherIsBetter ? variants.MaxBy(v => Score(v.Record, measure)!.Value) : variants.MinBy(v => Score(v.Record, measure)!.Value);
+        var (won, against) = (Score(best.Record, measure)!, Score(reference.Record, measure)!);
+        if (best.Path == reference.Path) return $"{measure.Label}: the reference, *{d.Q(reference.Record.Variant, run.Source(reference.Path))}* ({d.N(won.Value, "F2", run.Source(best.Path))})";
+        string margin = against.Low is { } low && against.High is { } high
+            ? won.Value > high || won.Value < low ? ", outside the reference's interval" : ", within the reference's interval"
+            : "";
+        return $"{measure.Label}: *{d.Q(best.Record.Variant, run.Source(best.Path))}* ({d.N(won.Value, "F2", run.Source(best.Path))} against " +
+               $"{d.N(against.Value, "F2", run.Source(reference.Path))}{margin})";
     }
 }
