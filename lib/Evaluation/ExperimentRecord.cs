@@ -15,7 +15,9 @@ public sealed record ExperimentRecord(
     [property: JsonPropertyName("budget")] string Budget,
     [property: JsonPropertyName("training_pflop")] double TrainingPflop,
     [property: JsonPropertyName("wall_seconds")] double WallSeconds,
-    [property: JsonPropertyName("scores")] IReadOnlyList<ScoreRow> Scores)
+    [property: JsonPropertyName("scores")] IReadOnlyList<ScoreRow> Scores,
+    [property: JsonPropertyName("experiment_index")] int ExperimentIndex,
+    [property: JsonPropertyName("variant_index")] int VariantIndex)
 {
     public const string FileName = "experiment.json";
 
@@ -28,11 +30,12 @@ public sealed record ExperimentRecord(
         JsonFile.Write(Path.Combine(folder, FileName), this);
     }
 
-    /// <summary>Every experiment.json under a folder, in folder order.</summary>
+    /// <summary>Every experiment.json under a folder, in the experiments' order, each reference (variant 0) first.</summary>
     public static IReadOnlyList<(string Path, ExperimentRecord Record)> ReadAll(string folder)
     {
         if (!Directory.Exists(folder)) return [];
-        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .Select(path => (path, JsonFile.Read<ExperimentRecord>(path, "an experiment record"))).ToList();
+        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories)
+            .Select(path => (path, Record: JsonFile.Read<ExperimentRecord>(path, "an experiment record")))
+            .OrderBy(r => r.Record.ExperimentIndex).ThenBy(r => r.Record.VariantIndex).ToList();
     }
 }

@@ -93,13 +93,14 @@ public static class Experiments
         var experiments = All.Where(e => only is null || e.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
         if (experiments.Count == 0) throw new ArgumentException($"no experiment named '{only}'; they are: {string.Join(", ", All.Select(e => e.Name))}");
         foreach (var experiment in experiments)
-            foreach (var variant in experiment.Variants)
+            foreach (var (variant, index) in experiment.Variants.Select((v, i) => (v, i)))
             {
                 cancellation.ThrowIfCancellationRequested();
                 var recordFolder = Path.Combine(folders.Experiments, Slug(experiment.Name), Slug(variant.Name));
                 if (File.Exists(Path.Combine(recordFolder, ExperimentRecord.FileName))) { hooks.Log($"{experiment.Name} / {variant.Name}: done earlier"); continue; }
                 hooks.Log($"{experiment.Name} / {variant.Name}");
-                RunVariant(experiment, variant, budget, dataFolder, folders, hooks, cancellation).Write(recordFolder);
+                (RunVariant(experiment, variant, budget, dataFolder, folders, hooks, cancellation)
+                    with { ExperimentIndex = All.ToList().IndexOf(experiment), VariantIndex = index }).Write(recordFolder);
             }
     }
 
@@ -136,7 +137,7 @@ public static class Experiments
         var finetuneLog = MetricsLog.Read(finetune).Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
         return new ExperimentRecord(experiment.Name, experiment.Question, variant.Name, [.. variant.Settings], budget.Describe(),
-            (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores);
+            (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores, 0, 0);
     }
 
     /// <summary>

@@ -66,7 +66,9 @@ static class ExperimentSections
     static string Winner(ReportDocument d, ReportInputs run, IReadOnlyList<(string Path, ExperimentRecord Record)> variants, Measure measure)
     {
         var reference = variants[0];
-        var best = measure.HigherIsBetter ? variants.MaxBy(v => Score(v.Record, measure)!.Value) : variants.MinBy(v => Score(v.Record, measure)!.Value);
+        double Better(ExperimentRecord record) => Score(record, measure)!.Value * (measure.HigherIsBetter ? 1 : -1);
+        // Ties go to the reference: a change has to do better to win.
+        var best = variants.Skip(1).Aggregate(reference, (so, v) => Better(v.Record) > Better(so.Record) ? v : so);
         var (won, against) = (Score(best.Record, measure)!, Score(reference.Record, measure)!);
         if (best.Path == reference.Path) return $"{measure.Label}: the reference, *{d.Q(reference.Record.Variant, run.Source(reference.Path))}* ({d.N(won.Value, "F2", run.Source(best.Path))})";
         string margin = against.Low is { } low && against.High is { } high

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace LlmNotebooks.Tests.Reporting;
 
-/// <summary>One <c>all --preset smoke</c> run on the real data, shared by the report tests.</summary>
+/// <summary>One smoke-scale experiment and one <c>all --preset smoke</c> run on the real data, shared by the report tests.</summary>
 public sealed class SmokePipeline : IDisposable
 {
     public string? Missing { get; } = TestEnvironment.MissingData("openwebtext", "squad", "cnn_dailymail", "sst2");
@@ -15,11 +15,13 @@ public sealed class SmokePipeline : IDisposable
     public PipelineFolders Folders => new(Path.Combine(Temp.FullName, "smoke"));
     public string ReportFolder => Path.Combine(Temp.FullName, "report");
     public TestEnvironment.CliResult? Result { get; }
+    public TestEnvironment.CliResult? Experiment { get; }
 
     public SmokePipeline()
     {
-        if (Missing is null)
-            Result = TestEnvironment.RunCli("all", "--preset", "smoke", "--data", TestEnvironment.DataFolder, "--out", Folders.Root, "--report", ReportFolder);
+        if (Missing is not null) return;
+        Experiment = TestEnvironment.RunCli("experiments", "--preset", "smoke", "--only", "Micro-batches", "--data", TestEnvironment.DataFolder, "--out", Folders.Root);
+        Result = TestEnvironment.RunCli("all", "--preset", "smoke", "--data", TestEnvironment.DataFolder, "--out", Folders.Root, "--report", ReportFolder);
     }
 
     public void Dispose() => Temp.Delete(recursive: true);
@@ -46,6 +48,33 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
                      "eval/validation/squad/scores.csv", "eval/validation/cnn_dailymail/predictions.jsonl", "eval/validation/sst2/evaluation.json" })
             Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, file)), $"missing {file}\n{pipeline.Result}");
         Assert.Contains("done in", pipeline.Result!.Output);
+    }
+
+    [SkippableFact]
+    public void An_experiment_trains_its_variants_once_and_the_report_shows_them_side_by_side_with_the_winner()
+    {
+        RequireRun();
+        Assert.True(pipeline.Experiment!.ExitCode == 0, pipeline.Experiment.ToString());
+        var records = LlmNotebooks.Evaluation.ExperimentRecord.ReadAll(pipeline.Folders.Experiments);
+        Assert.Equal(["filled to batch_size × context positions", "batch_size rows"], records.Select(r => r.Record.Variant));   // the reference first
+        foreach (var (_, record) in records)
+        {
+            Assert.Contains(record.Scores, s => s.Task == "squad" && s.Metric == "F1" && s.Low is not null);
+            Assert.Contains(record.Scores, s => s.Task == "sst2" && s.Metric == LlmNotebooks.Evaluation.ExperimentRecord.TaskLossMetric);
+            Assert.True(record.TrainingPflop > 0);
+        }
+        // One pretraining run shared by both variants, one finetuning run each.
+        var runs = Directory.GetDirectories(Path.Combine(pipeline.Folders.Experiments, "runs")).Select(Path.GetFileName).ToList();
+        Assert.Single(runs, r => r!.StartsWith("pretrain-"));
+        Assert.Equal(2, runs.Count(r => r!.StartsWith("finetune-")));
+
+        var again = TestEnvironment.RunCli("experiments", "--preset", "smoke", "--only", "Micro-batches", "--data", TestEnvironment.DataFolder, "--out", pipeline.Folders.Root);
+        Assert.Equal(2, Regex.Matches(again.Output, "done earlier").Count);
+
+        var section = Markdown[Markdown.IndexOf("### Micro-batches")..];
+        Assert.Contains("| filled to batch_size × context positions |", section);
+        Assert.Contains("| batch_size rows | `finetune fill_batches=false`", section);
+        Assert.Matches(@"What won: SQuAD F1: [^;]+; CNN/DM R-1: [^;]+; SST-2 accuracy: ", section);
     }
 
     [SkippableFact]
