@@ -37,6 +37,7 @@ public sealed record FinetuningConfig : TrainingConfig
         {
             BatchSize = 4, TokensPerStep = 4 * 256 * 2, MaxSteps = 20, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 4,
             MaxExamplesPerTask = 400, EvalInterval = 10, EvalBatches = 2, SampleInterval = 20, CheckpointInterval = 10, KeepCheckpoints = 2,
+            TaskEvalInterval = 5, TaskEvalExamples = 4,
         },
         ["demo"] = new()
         {

@@ -30,6 +30,8 @@ public static class PipelineRunner
         CancellationToken cancellation = default)
     {
         DataSetup.Ensure(dataFolder, hooks.Log, cancellation);
+        Directory.CreateDirectory(folders.Root);
+        TargetsRecord.Assignment.Write(folders.Root);
 
         Phase<PretrainingConfig>(folders.Pretrain, "pretrain", hooks, resume =>
         {

@@ -23,6 +23,7 @@ public static class ReportBuilder
         ResultSections.Pretraining(document, inputs);
         ResultSections.Finetuning(document, inputs);
         ResultSections.Evaluation(document, inputs);
+        TargetSections.Targets(document, inputs);
         ResultSections.Attention(document, inputs);
         ResultSections.Compute(document, inputs);
         ExperimentSections.Experiments(document, inputs);

@@ -13,7 +13,7 @@ public sealed record EvaluationInputs(string Task, TaskSplit Split, string Sourc
 
 /// <summary>
 /// Everything the report reads from a pipeline run, each file through its own typed reader: run.json, the metrics
-/// and sample logs, the token manifest and tokenizer record, the finetuning data summary, and every evaluation.
+/// and sample logs, the token manifest and tokenizer record, the finetuning data summary, every evaluation, and the targets.
 /// <see cref="Source"/> names each file as the report's list of sources does, relative to the run folder.
 /// </summary>
 public sealed record ReportInputs(
@@ -27,7 +27,8 @@ public sealed record ReportInputs(
     RunRecord<FinetuningConfig>? Finetune,
     IReadOnlyList<MetricsRecord> FinetuneMetrics,
     FinetuneDataRecord? FinetuneData,
-    IReadOnlyList<EvaluationInputs> Evaluations)
+    IReadOnlyList<EvaluationInputs> Evaluations,
+    TargetsRecord? Targets)
 {
     public static ReportInputs Read(PipelineFolders folders)
     {
@@ -46,7 +47,8 @@ public sealed record ReportInputs(
         return new ReportInputs(folders, pretrain, MetricsLog.Read(folders.Pretrain), MetricsLog.ReadSamples(folders.Pretrain), tokens,
             Directory.Exists(tokens) ? ShardManifest.Load(tokens) : null, TokenizerLearning.ReadIfPresent(Path.Combine(tokens, CorpusPreparer.TokenizerFolder)),
             finetuned ? RunRecord<FinetuningConfig>.Read(folders.Finetune) : null, finetuned ? MetricsLog.Read(folders.Finetune) : [],
-            FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, evaluations);
+            FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, evaluations,
+            TargetsRecord.ReadIfPresent(folders.Root));
     }
 
     /// <summary>A file of the run as the report's sources name it: "pretrain/run.json".</summary>

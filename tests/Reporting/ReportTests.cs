@@ -78,6 +78,20 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     }
 
     [SkippableFact]
+    public void The_report_sets_every_score_against_its_target_and_reads_the_curve_of_those_it_misses()
+    {
+        RequireRun();
+        Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, LlmNotebooks.Evaluation.TargetsRecord.FileName)));
+        var section = Markdown[Markdown.IndexOf("### Against the targets")..];
+        section = section[..section.IndexOf("\n## ", StringComparison.Ordinal)];
+        Assert.Matches(@"\| SQuAD F1 \| \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] \| ≥ 20\.2 \(the SQuAD paper's sliding-window baseline\) \| ≥ 25 \| (\*\*no\*\*|floor|goal) \|", section);
+        Assert.Matches(@"\| CNN/DM ROUGE-1 \| [\d.]+ \[[\d.]+, [\d.]+\] \| ≥ 22 \| ≥ [\d.]+ \(Lead-3 on the same examples\) \|", section);
+        Assert.Contains("| forgetting (pretraining validation loss after − before) |", section);
+        // A smoke model misses its floors; the task scores logged during its finetuning say how far the trend goes.
+        Assert.Contains("during finetuning (the task scores above) went from", section);
+    }
+
+    [SkippableFact]
     public void Every_figure_of_the_report_is_a_png_it_links_to()
     {
         RequireRun();

@@ -1,0 +1,54 @@
+using System.Text.Json.Serialization;
+
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// A score the finetuned model should reach on a task's validation split: a floor (the least that counts as doing
+/// the task) and a goal, each a number or a baseline's score on the same examples ("Lead-3").
+/// </summary>
+public sealed record Target(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("metric")] string Metric,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("higher_is_better")] bool HigherIsBetter,
+    [property: JsonPropertyName("floor")] double? Floor,
+    [property: JsonPropertyName("floor_reason")] string? FloorReason,
+    [property: JsonPropertyName("goal")] double? Goal,
+    [property: JsonPropertyName("goal_baseline")] string? GoalBaseline)
+{
+    /// <summary>Whether a score reaches a threshold in this target's direction.</summary>
+    public bool Reaches(double score, double threshold) => HigherIsBetter ? score >= threshold : score <= threshold;
+}
+
+/// <summary>
+/// <c>targets.json</c> in a pipeline folder: the targets its report measures the model against, and where they
+/// come from. The pipeline writes it; the report reads it.
+/// </summary>
+public sealed record TargetsRecord(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("targets")] IReadOnlyList<Target> Targets)
+{
+    public const string FileName = "targets.json";
+
+    /// <summary>The targets set for the cpu run (issue 13 of this project), for every pipeline: smaller runs show how far they are.</summary>
+    public static readonly TargetsRecord Assignment = new("targets for the `cpu` run, issue 13 of this project",
+    [
+        new("squad", "F1", "SQuAD F1", true, 20.2, "the SQuAD paper's sliding-window baseline", 25, null),
+        new("squad", "exact match", "SQuAD exact match", true, null, null, 15, null),
+        new("cnn_dailymail", "rouge1 F (stemmed)", "CNN/DM ROUGE-1", true, 22, null, null, "Lead-3"),
+        new("cnn_dailymail", "rouge2 F (stemmed)", "CNN/DM ROUGE-2", true, 6, null, null, "Lead-3"),
+        new("cnn_dailymail", "rougeL F (stemmed)", "CNN/DM ROUGE-L", true, null, null, null, "Lead-3"),
+        new("cnn_dailymail", "BLEU", "CNN/DM BLEU", true, 3, null, null, "Lead-3"),
+        new("cnn_dailymail", TaskMetrics.DegenerateMetric, "degenerate summaries (%)", false, 5, null, 1, null),
+        new("sst2", "accuracy", "SST-2 accuracy", true, 75, null, 80, null),
+        new("pretrain", "validation loss change (forgetting)", "forgetting (pretraining validation loss after − before)", false, 0.3, null, 0.1, null),
+    ]);
+
+    public void Write(string pipelineFolder) => JsonFile.Write(Path.Combine(pipelineFolder, FileName), this);
+
+    public static TargetsRecord? ReadIfPresent(string pipelineFolder)
+    {
+        var path = Path.Combine(pipelineFolder, FileName);
+        return File.Exists(path) ? JsonFile.Read<TargetsRecord>(path, "the targets of a pipeline run") : null;
+    }
+}

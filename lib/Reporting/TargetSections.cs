@@ -1,0 +1,81 @@
+using LlmNotebooks.Evaluation;
+using LlmNotebooks.Tasks;
+using LlmNotebooks.Training;
+
+namespace LlmNotebooks.Reporting;
+
+/// <summary>
+/// The model against its targets (targets.json): each measured score with its interval beside the floor and the
+/// goal, and, for a score below its floor, what the task-score curve of finetuning says it would take to reach it.
+/// </summary>
+static class TargetSections
+{
+    public static void Targets(ReportDocument d, ReportInputs run)
+    {
+        if (run.Targets is not { } targets) return;
+        const string source = TargetsRecord.FileName;
+        d.Md($"### Against the targets\n\n{d.Q(targets.Source, source)}; validation splits, the same examples as above.");
+        var rows = targets.Targets.Select(t => (Target: t, Measured: Measured(run, t), Goal: GoalOf(run, t))).ToList();
+        d.Md(ReportDocument.Table(["measure", "ours", "floor", "goal", "reached"], rows.Select(r => new[]
+        {
+            r.Target.Label,
+            r.Measured is { } m ? $"{d.N(m.Value, "F2", m.Source)}{(m.Low is null ? "" : $" [{d.N(m.Low.Value, "F2", m.Source)}, {d.N(m.High!.Value, "F2", m.Source)}]")}" : "not measured",
+            r.Target.Floor is { } floor ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(floor, "0.##", source)}" + (r.Target.FloorReason is { } why ? $" ({why})" : "") : "",
+            r.Goal is { } goal ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(goal.Value, "0.##", goal.Source)}" + (r.Target.GoalBaseline is { } b ? $" ({b} on the same examples)" : "") : "",
+            r.Measured is not { } score ? "" : r.Goal is { } g && r.Target.Reaches(score.Value, g.Value) ? "goal"
+                : r.Target.Floor is { } f ? (r.Target.Reaches(score.Value, f) ? "floor" : "**no**") : r.Goal is not null ? "**no**" : "",
+        })));
+        foreach (var (target, measured, _) in rows.Where(r => r.Measured is { } m && r.Target.Floor is { } f && !r.Target.Reaches(m.Value, f)))
+            if (Curve(d, run, target) is { } text) d.Md(text);
+    }
+
+    sealed record Score(double Value, double? Low, double? High, string Source);
+
+    static Score? Measured(ReportInputs run, Target target)
+    {
+        if (target.Task == Mixture.Pretrain)
+        {
+            var evals = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.EvalKind && r.Validation!.ContainsKey(Mixture.Pretrain)).ToList();
+            return evals.Count < 2 ? null
+                : new(evals[^1].Validation![Mixture.Pretrain] - evals[0].Validation![Mixture.Pretrain], null, null, run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile)));
+        }
+        return Row(run, target, "our model");
+    }
+
+    static Score? Row(ReportInputs run, Target target, string system)
+    {
+        var evaluation = run.Evaluations.FirstOrDefault(e => e.Task == target.Task && e.Split == TaskSplit.Validation);
+        var row = evaluation?.Scores.FirstOrDefault(s => s.System == system && s.Metric == target.Metric);
+        return row is null ? null : new(row.Value, row.Low, row.High, $"{evaluation!.Source}/{ScoreTable.JsonFile}");
+    }
+
+    static Score? GoalOf(ReportInputs run, Target target) =>
+        target.GoalBaseline is { } baseline ? Row(run, target, baseline) : target.Goal is { } goal ? new(goal, null, null, TargetsRecord.FileName) : null;
+
+    /// <summary>
+    /// The task's score during finetuning against finetuning tokens, a straight line through log(tokens), and where
+    /// that line meets the floor: a rough guide to the budget the floor needs (curves flatten, so it is a lower bound at best).
+    /// </summary>
+    static string? Curve(ReportDocument d, ReportInputs run, Target target)
+    {
+        var key = $"{target.Task} {TaskScoring.Headline(target.Task)}";
+        if (TaskScoring.Headline(target.Task) != target.Metric || target.Floor is not { } floor) return null;
+        var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
+            .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
+        if (points.Count < 3) return null;
+        var source = run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile));
+        var xs = points.Select(p => Math.Log(p.Tokens)).ToList();
+        double meanX = xs.Average(), meanY = points.Average(p => p.Score);
+        double slope = xs.Zip(points).Sum(z => (z.First - meanX) * (z.Second.Score - meanY)) / xs.Sum(x => (x - meanX) * (x - meanX));
+        string Tokens(double tokens) => tokens >= 1e6 ? $"{d.N(tokens / 1e6, "F1", source)}M" : d.N(tokens, "N0", source);
+        string seen = $"{target.Label} during finetuning (the task scores above) went from {d.N(points[0].Score, "F1", source)} at " +
+                      $"{Tokens(points[0].Tokens)} finetuning tokens to {d.N(points[^1].Score, "F1", source)} at {Tokens(points[^1].Tokens)}";
+        if (slope <= 0) return $"{seen}: no rise to extrapolate a budget from.";
+        double needed = Math.Exp(meanX + (floor - meanY) / slope);
+        double ratio = needed / points[^1].Tokens;
+        double seconds = ratio * run.FinetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind).WallSeconds;
+        return $"{seen}, {d.N(slope * Math.Log(2), "F2", source)} points per doubling of the tokens. A straight line through log(tokens) reaches the floor of " +
+               $"{d.N(floor, "0.##", TargetsRecord.FileName)} at about {Tokens(needed)} finetuning tokens, {d.N(ratio, "N0", source)}× this run's " +
+               $"(about {d.Duration(seconds, source)} of finetuning at its speed); such curves flatten, so take it as the least it would need.";
+    }
+}
