@@ -91,12 +91,20 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPr
         return new FormattedExample(TaskKind.Summarization, example.Id, [.. head, .. kept, .. tail], response, article.Length - kept.Length);
     }
 
-    /// <summary>A SQuAD example (its first answer is the training target); null with the reason when it cannot fit.</summary>
+    /// <summary>
+    /// A SQuAD example (its first answer is the training target); null with the reason when it cannot fit. The answer
+    /// is trained as the very tokens it has in the passage, its leading space included (" Denver Broncos", not
+    /// "Den|ver Broncos"), and the passage is tokenized as evaluation tokenizes it, whole: answering is then copying
+    /// tokens the prompt holds, in training and in evaluation alike.
+    /// </summary>
     public FormattedExample? QuestionAnswering(QaExample example, bool withResponse, out string? dropped)
     {
         dropped = null;
         var answer = example.Answers[0];
-        var response = withResponse ? [.. tokenizer.Encode(answer.Text), tokenizer.EndOfText] : Array.Empty<int>();
+        // Split the passage where GPT-2's pre-tokenizer splits it anyway: before the space that starts the answer's first word.
+        int start = answer.Start > 0 && example.Context[answer.Start - 1] == ' ' ? answer.Start - 1 : answer.Start;
+        int end = answer.Start + answer.Text.Length;
+        var response = withResponse ? [.. tokenizer.Encode(example.Context[start..end]), tokenizer.EndOfText] : Array.Empty<int>();
         if (response.Length > MaxAnswerTokens) { dropped = "answer longer than the answer budget"; return null; }
         var head = Head(QuestionInstruction);
         var question = tokenizer.Encode(qaPrompt == QaPrompt.QuestionFirst ? $"Question: {example.Question}\n\n" : $"\n\nQuestion: {example.Question}");
@@ -108,9 +116,9 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPr
         if (withResponse)
         {
             // Cut around the answer: its tokens, then as much context on both sides as fits.
-            var before = tokenizer.Encode(example.Context[..answer.Start]);
-            var span = tokenizer.Encode(example.Context.Substring(answer.Start, answer.Text.Length));
-            var after = tokenizer.Encode(example.Context[(answer.Start + answer.Text.Length)..]);
+            var before = tokenizer.Encode(example.Context[..start]);
+            var span = response[..^1];
+            var after = tokenizer.Encode(example.Context[end..]);
             if (span.Length > room) { dropped = "answer span does not fit in the context"; return null; }
             int spare = room - span.Length;
             int keepBefore = Math.Min(before.Length, Math.Max(spare / 2, spare - after.Length));

@@ -30,7 +30,7 @@ public class TaskFormatTests
         Assert.Equal(example.Response.Length, counted);
         Assert.All(targets.Take(example.Prompt.Length - 1), t => Assert.Equal(Gpt.IgnoreIndex, t));
         Assert.Equal(Gpt2.Special(SpecialTokens.Response), inputs[example.Prompt.Length - 1]);   // predicts the first answer token
-        Assert.Equal(question.Answers[0].Text + SpecialTokens.EndOfText, Gpt2.Decode(targets.Where(t => t != Gpt.IgnoreIndex).Select(t => (int)t)));
+        Assert.Equal(question.Answers[0].Text + SpecialTokens.EndOfText, Gpt2.Decode(targets.Where(t => t != Gpt.IgnoreIndex).Select(t => (int)t)).TrimStart());
         var sequence = example.Prompt.Concat(example.Response).Select(t => (long)t).ToArray();
         Assert.Equal(sequence[..^1], inputs);
         Assert.Equal(sequence[example.Prompt.Length..], targets[(example.Prompt.Length - 1)..]);   // each counted target is the next token
@@ -77,6 +77,31 @@ public class TaskFormatTests
         }
         Assert.True(truncated > 200, $"a 96-token context must cut most passages ({truncated})");
         Assert.True(dropped < 30, $"few answers are too long for it ({dropped})");
+    }
+
+    /// <summary>
+    /// What the model learns to copy must be what evaluation shows it: the passage tokenized whole, as evaluation
+    /// tokenizes it, and the answer as the run of passage tokens that spells it.
+    /// </summary>
+    [SkippableFact]
+    public void A_squad_answer_is_trained_as_the_tokens_it_has_in_the_passage_as_evaluation_sees_it()
+    {
+        var formats = new TaskFormats(Gpt2, 512);
+        int checkedExamples = 0, samePrompt = 0, inPassage = 0;
+        foreach (var question in TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).Take(500))
+        {
+            var training = formats.QuestionAnswering(question, withResponse: true, out _);
+            var evaluation = formats.QuestionAnswering(question, withResponse: false, out _);
+            if (training is null || evaluation is null || training.TruncatedTokens > 0 || evaluation.TruncatedTokens > 0) continue;
+            checkedExamples++;
+            if (evaluation.Prompt.SequenceEqual(training.Prompt)) samePrompt++;
+            var answer = training.Response[..^1];
+            if (Enumerable.Range(0, training.Prompt.Length - answer.Length + 1).Any(i => training.Prompt.AsSpan(i, answer.Length).SequenceEqual(answer))) inPassage++;
+        }
+        Assert.True(checkedExamples > 400, $"{checkedExamples} untruncated examples");
+        // The rest are answers that start or end inside a word ("1990" of "1990s"): their tokens differ there.
+        Assert.True(samePrompt >= 0.97 * checkedExamples, $"{samePrompt} of {checkedExamples} training prompts are the evaluation prompt");
+        Assert.True(inPassage >= 0.97 * checkedExamples, $"{inPassage} of {checkedExamples} answers are a run of passage tokens");
     }
 
     [SkippableFact]
