@@ -75,12 +75,14 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPr
 
     /// <summary>
     /// A summarization example; null (with the reason) when the summary alone is too long. For evaluation
-    /// (<paramref name="withResponse"/> false) the article is cut to leave room for the longest summary.
+    /// (<paramref name="withResponse"/> false) the article is cut to leave room for the longest summary. Each line
+    /// of the summary starts with a space, as its words stand in the article (" Harry", not "Harry"), so a phrase
+    /// copied from the article is the same tokens.
     /// </summary>
     public FormattedExample? Summarization(SummaryExample example, bool withResponse, out string? dropped)
     {
         dropped = null;
-        var response = withResponse ? [.. tokenizer.Encode(example.Highlights), tokenizer.EndOfText] : Array.Empty<int>();
+        var response = withResponse ? [.. tokenizer.Encode(SummaryText(example.Highlights)), tokenizer.EndOfText] : Array.Empty<int>();
         if (response.Length > MaxSummaryTokens) { dropped = "summary longer than the summary budget"; return null; }
         var head = Head(SummarizationInstruction);
         var tail = new[] { tokenizer.Special(SpecialTokens.Response) };
@@ -90,6 +92,9 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPr
         var kept = article.Length <= room ? article : article[..room];   // the lead
         return new FormattedExample(TaskKind.Summarization, example.Id, [.. head, .. kept, .. tail], response, article.Length - kept.Length);
     }
+
+    /// <summary>A summary as the model writes it: every line starting with a space.</summary>
+    public static string SummaryText(string highlights) => string.Join('\n', highlights.Split('\n').Select(line => line.Length == 0 || line[0] == ' ' ? line : " " + line));
 
     /// <summary>
     /// A SQuAD example (its first answer is the training target); null with the reason when it cannot fit. The answer
