@@ -62,19 +62,19 @@ static class TargetSections
         if (TaskScoring.Headline(target.Task) != target.Metric || target.Floor is not { } floor) return null;
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
-        if (points.Count < 3) return null;
+        if (ScoreTrend.Fit(points) is not { } trend) return null;
         var source = run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile));
-        var xs = points.Select(p => Math.Log(p.Tokens)).ToList();
-        double meanX = xs.Average(), meanY = points.Average(p => p.Score);
-        double slope = xs.Zip(points).Sum(z => (z.First - meanX) * (z.Second.Score - meanY)) / xs.Sum(x => (x - meanX) * (x - meanX));
         string Tokens(double tokens) => tokens >= 1e6 ? $"{d.N(tokens / 1e6, "F1", source)}M" : d.N(tokens, "N0", source);
         string seen = $"{target.Label} during finetuning (the task scores above) went from {d.N(points[0].Score, "F1", source)} at " +
                       $"{Tokens(points[0].Tokens)} finetuning tokens to {d.N(points[^1].Score, "F1", source)} at {Tokens(points[^1].Tokens)}";
-        if (slope <= 0) return $"{seen}: no rise to extrapolate a budget from.";
-        double needed = Math.Exp(meanX + (floor - meanY) / slope);
+        if (trend.Slope <= 0) return $"{seen}: no rise to extrapolate a budget from.";
+        string perDoubling = $"{seen}, {d.N(trend.PointsPerDoubling, "F2", source)} points per doubling of the tokens";
+        if (trend.TokensFor(floor, points[^1].Tokens) is not { } needed)
+            return $"{perDoubling}. At that rate a straight line through log(tokens) reaches the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} only beyond " +
+                   "a hundred times this run's tokens, further than such a line can be read: this budget is too small to say what the floor needs.";
         double ratio = needed / points[^1].Tokens;
         double seconds = ratio * run.FinetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind).WallSeconds;
-        return $"{seen}, {d.N(slope * Math.Log(2), "F2", source)} points per doubling of the tokens. A straight line through log(tokens) reaches the floor of " +
+        return $"{perDoubling}. A straight line through log(tokens) reaches the floor of " +
                $"{d.N(floor, "0.##", TargetsRecord.FileName)} at about {Tokens(needed)} finetuning tokens, {d.N(ratio, "N0", source)}× this run's " +
                $"(about {d.Duration(seconds, source)} of finetuning at its speed); such curves flatten, so take it as the least it would need.";
     }

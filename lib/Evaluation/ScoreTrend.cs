@@ -1,0 +1,31 @@
+namespace LlmNotebooks.Evaluation;
+
+/// <summary>
+/// A task score as a straight line through log(tokens), fitted by least squares to the scores logged during
+/// training: how many points each doubling of the tokens brought, and where the line would reach a score.
+/// </summary>
+public sealed record ScoreTrend(double Slope, double MeanLogTokens, double MeanScore)
+{
+    /// <summary>How far past the last measured tokens the line is read at all (the report says "a hundred times"): a fit to a handful of points says nothing about more.</summary>
+    public const double MaxExtrapolation = 100;
+
+    public double PointsPerDoubling => Slope * Math.Log(2);
+
+    public static ScoreTrend? Fit(IReadOnlyList<(double Tokens, double Score)> points)
+    {
+        if (points.Count < 3 || points.Any(p => p.Tokens <= 0)) return null;
+        var xs = points.Select(p => Math.Log(p.Tokens)).ToList();
+        double meanX = xs.Average(), meanY = points.Average(p => p.Score);
+        double spread = xs.Sum(x => (x - meanX) * (x - meanX));
+        if (spread == 0) return null;
+        return new(xs.Zip(points).Sum(z => (z.First - meanX) * (z.Second.Score - meanY)) / spread, meanX, meanY);
+    }
+
+    /// <summary>The tokens at which the line reaches <paramref name="score"/>; null when it never rises, or only beyond <see cref="MaxExtrapolation"/>× <paramref name="lastTokens"/>.</summary>
+    public double? TokensFor(double score, double lastTokens)
+    {
+        if (Slope <= 0) return null;
+        double logTokens = MeanLogTokens + (score - MeanScore) / Slope;
+        return logTokens > Math.Log(lastTokens * MaxExtrapolation) ? null : Math.Exp(logTokens);
+    }
+}
