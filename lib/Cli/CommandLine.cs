@@ -77,7 +77,7 @@ public static class CommandLine
         config.AddCommand<ExperimentsCommand>("experiments")
             .WithDescription("Run the report's ablations at equal compute (decoders, prompt order, prefix LM, replay, architecture, pretraining data) into runs/<preset>/experiments.")
             .WithExample("experiments", "--list")
-            .WithExample("experiments", "--preset", "cpu", "--only", "Prompt attention");
+            .WithExample("experiments", "--preset", "cpu", "--only", "Prompt order and attention");
         config.AddCommand<ReportCommand>("report")
             .WithDescription("Build reports/<run>/report.md and a self-contained report.html from a pipeline run's artifacts.")
             .WithExample("report", "--run", "runs/cpu");

@@ -22,7 +22,7 @@ public sealed class ExperimentsCommand(IAnsiConsole console) : Command<Experimen
         public string? Out { get; init; }
 
         [CommandOption("--only <NAME>")]
-        [Description("Run one experiment, by name (e.g. \"Prompt attention\").")]
+        [Description("Run one experiment, by name (e.g. \"Prompt order and attention\"; `--list` shows them).")]
         public string? Only { get; init; }
 
         [CommandOption("--list")]
