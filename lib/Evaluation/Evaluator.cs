@@ -90,7 +90,11 @@ public static class Evaluator
         var references = items.Select(i => i.References).ToList();
         var scores = TaskMetrics.Score(task, "our model", predictions, references, options.Stem);
         if (kind == TaskKind.Sentiment && options.Likelihood)
-            scores.AddRange(TaskMetrics.Labels(task, "our model (label likelihood)", LabelsByLikelihood(model, formats, items), references));
+        {
+            var likelihoods = LabelLikelihood.Scores(model, formats, items.Select(i => i.Prompt));
+            scores.AddRange(TaskMetrics.Labels(task, "our model (label likelihood)", LabelLikelihood.Choose(likelihoods), references));
+            scores.AddRange(TaskMetrics.Labels(task, "our model (calibrated label likelihood)", LabelLikelihood.Choose(likelihoods, LabelLikelihood.Prior(model, formats)), references));
+        }
         if (options.Baselines)
         {
             scores.AddRange(Evaluation.Baselines.Scores(task, [.. items.Select(i => (i.Source, i.Question))], references, options.Stem, dataFolder));
@@ -115,38 +119,6 @@ public static class Evaluator
     };
 
     static IEnumerable<T> Limit<T>(IEnumerable<T> items, int? limit) => limit is { } n ? items.Take(n) : items;
-
-    /// <summary>SST-2 without generating: the label whose tokens the model finds more likely after the prompt.</summary>
-    static List<string> LabelsByLikelihood(Gpt model, TaskFormats formats, IReadOnlyList<Item> items)
-    {
-        var labels = new[] { TaskFormats.Positive, TaskFormats.Negative };
-        var labelTokens = labels.Select(l => (int[])[.. formats.Tokenizer.Encode(l), formats.Tokenizer.EndOfText]).ToArray();
-        bool wasTraining = model.training;
-        model.eval();
-        var device = model.Head.weight.device;
-        try
-        {
-            return items.Select(item =>
-            {
-                if (item.Prompt is null) return "";
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var scores = labelTokens.Select(tokens =>
-                {
-                    int[] sequence = [.. item.Prompt.Prompt, .. tokens];
-                    var logits = model.forward(Tokens.TokenBatch.Row(sequence, device), promptLengths: [item.Prompt.Prompt.Length]).Logits;   // (1, T, V)
-                    var logProbabilities = nn.functional.log_softmax(logits[0].to(ScalarType.Float32), 1).cpu();
-                    int start = item.Prompt.Prompt.Length - 1;   // position predicting the first label token
-                    return Enumerable.Range(0, tokens.Length).Sum(k => logProbabilities[start + k, tokens[k]].item<float>());
-                }).ToArray();
-                return scores[0] >= scores[1] ? labels[0] : labels[1];
-            }).ToList();
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-    }
 
     public static void Save(string folder, EvaluationResult result)
     {
