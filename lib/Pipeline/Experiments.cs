@@ -110,11 +110,9 @@ public static class Experiments
     {
         string[] pretrainSettings = [.. budget.Pretrain, .. variant.Pretrain], finetuneSettings = [.. budget.Finetune, .. variant.Finetune];
         var runs = Path.Combine(folders.Experiments, "runs");
-        // Keyed by the whole config each run trains with (defaults included), so a changed default trains anew.
-        string pretrainConfig = TrainingConfigs.ToJson(PretrainingConfig.Preset(budget.Preset).With(pretrainSettings));
-        string finetuneConfig = TrainingConfigs.ToJson(FinetuningConfig.Preset(budget.Preset).With(finetuneSettings));
-        var pretrain = Path.Combine(runs, $"pretrain-{Key(pretrainConfig)}");
-        var finetune = Path.Combine(runs, $"finetune-{Key(pretrainConfig + finetuneConfig)}");
+        var (pretrainKey, finetuneKey) = RunKeys(budget, variant);
+        var pretrain = Path.Combine(runs, $"pretrain-{pretrainKey}");
+        var finetune = Path.Combine(runs, $"finetune-{finetuneKey}");
         Train<PretrainingConfig>(pretrain, "pretrain", hooks, resume => hooks.Train("pretrain", watch =>
             Pretraining.Run(Pretraining.Config(budget.Preset, pretrainSettings, pretrain, resume), dataFolder, pretrain, resume, watch, cancellation)));
         Train<FinetuningConfig>(finetune, "finetune", hooks, resume => hooks.Train("finetune", watch =>
@@ -170,6 +168,17 @@ public static class Experiments
     }
 
     /// <summary>A short stable name for a training config (the run folder of every variant that trains with it).</summary>
+    /// <summary>
+    /// The names of a variant's pretraining and finetuning runs: keyed by the whole config each trains with (defaults
+    /// included), so a changed default trains anew and variants with the same settings share a run.
+    /// </summary>
+    public static (string Pretrain, string Finetune) RunKeys(ExperimentBudget budget, ExperimentVariant variant)
+    {
+        string pretrainConfig = TrainingConfigs.ToJson(PretrainingConfig.Preset(budget.Preset).With([.. budget.Pretrain, .. variant.Pretrain]));
+        string finetuneConfig = TrainingConfigs.ToJson(FinetuningConfig.Preset(budget.Preset).With([.. budget.Finetune, .. variant.Finetune]));
+        return (Key(pretrainConfig), Key(pretrainConfig + finetuneConfig));
+    }
+
     static string Key(string config) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(config)))[..10].ToLowerInvariant();
 
     static string Slug(string name) => string.Join('-', string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' '))
