@@ -46,8 +46,11 @@ public sealed record FinetuningConfig : TrainingConfig
         },
         // About an hour on 2 CPU cores, from the cpu pretraining run (context 512). The tasks are scored on 100
         // held-out examples every 1,000 steps: the report's task-score curve, and its reading of the targets it misses.
+        // A quarter of the tokens replay pretraining: the "Replay and mixture" experiment halved the forgetting
+        // (+0.18 against +0.37 nats at 10 %) at no measurable cost to the tasks.
         ["cpu"] = new()
         {
+            Mixture = "squad=0.33,cnn_dailymail=0.33,sst2=0.09,pretrain=0.25",
             BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 4000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
             Precision = Precision.Bf16, EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
             TaskEvalInterval = 1000, TaskEvalExamples = 100,
