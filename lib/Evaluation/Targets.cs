@@ -41,7 +41,7 @@ public sealed record TargetsRecord(
         new("cnn_dailymail", "BLEU", "CNN/DM BLEU", true, 3, null, null, "Lead-3"),
         new("cnn_dailymail", TaskMetrics.DegenerateMetric, "degenerate summaries (%)", false, 5, null, 1, null),
         new("sst2", "accuracy", "SST-2 accuracy", true, 75, null, 80, null),
-        new("pretrain", "validation loss change (forgetting)", "forgetting (pretraining validation loss after − before)", false, 0.3, null, 0.1, null),
+        new("pretrain", TaskMetrics.ForgettingMetric, "forgetting (pretraining validation loss after − before)", false, 0.3, null, 0.1, null),
     ]);
 
     public void Write(string pipelineFolder) => JsonFile.Write(Path.Combine(pipelineFolder, FileName), this);

@@ -131,10 +131,12 @@ public static class Experiments
                 scores.AddRange(kept);
                 hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");
             }
-        scores.AddRange(TaskLosses(finetune));
-        scores.AddRange(Forgetting(pretrain, finetune));
+        var finetuneMetrics = MetricsLog.Read(finetune);
+        scores.AddRange(TaskLosses(finetuneMetrics));
+        if (TaskMetrics.Forgetting(finetuneMetrics) is { } forgetting)
+            scores.Add(new ScoreRow(Mixture.Pretrain, "our model", TaskMetrics.ForgettingMetric, forgetting, null, null, 0, ScoreRow.Measured));
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
-        var finetuneLog = MetricsLog.Read(finetune).Last(r => r.Kind == MetricsRecord.TrainKind);
+        var finetuneLog = finetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
         return new ExperimentRecord(experiment.Name, experiment.Question, variant.Name, [.. variant.Settings], budget.Describe(),
             (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores, 0, 0);
@@ -144,21 +146,12 @@ public static class Experiments
     /// Each task's validation loss (its held-out examples' response tokens) at the end of finetuning: it moves with
     /// every change, also where a small model's generated answers still score near zero.
     /// </summary>
-    static IEnumerable<ScoreRow> TaskLosses(string finetune)
+    static IEnumerable<ScoreRow> TaskLosses(IReadOnlyList<MetricsRecord> finetuneMetrics)
     {
-        var last = MetricsLog.Read(finetune).LastOrDefault(r => r.Kind == MetricsRecord.EvalKind);
+        var last = finetuneMetrics.LastOrDefault(r => r.Kind == MetricsRecord.EvalKind);
         if (last?.Validation is null) yield break;
         foreach (var (task, loss) in last.Validation.Where(v => v.Key != Mixture.Pretrain))
             yield return new ScoreRow(task, "our model", ExperimentRecord.TaskLossMetric, loss, null, null, 0, ScoreRow.Measured);
-    }
-
-    /// <summary>The pretraining validation loss after finetuning minus before (the replay set's first and last validation): forgetting.</summary>
-    static IEnumerable<ScoreRow> Forgetting(string pretrain, string finetune)
-    {
-        var evals = MetricsLog.Read(finetune).Where(r => r.Kind == MetricsRecord.EvalKind && r.Validation!.ContainsKey(Mixture.Pretrain)).ToList();
-        if (evals.Count < 2) yield break;
-        yield return new ScoreRow(Mixture.Pretrain, "our model", "validation loss change (forgetting)", evals[^1].Validation![Mixture.Pretrain] - evals[0].Validation![Mixture.Pretrain],
-            null, null, 0, ScoreRow.Measured);
     }
 
     static void Train<T>(string runFolder, string phase, PipelineHooks hooks, Func<bool, TrainingResult> train) where T : TrainingConfig

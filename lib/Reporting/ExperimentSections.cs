@@ -22,7 +22,7 @@ static class ExperimentSections
         new("squad", ExperimentRecord.TaskLossMetric, "SQuAD val loss", HigherIsBetter: false),
         new("cnn_dailymail", ExperimentRecord.TaskLossMetric, "CNN/DM val loss", HigherIsBetter: false),
         new("sst2", ExperimentRecord.TaskLossMetric, "SST-2 val loss", HigherIsBetter: false),
-        new("pretrain", "validation loss change (forgetting)", "forgetting", HigherIsBetter: false),
+        new("pretrain", TaskMetrics.ForgettingMetric, "forgetting", HigherIsBetter: false),
     ];
 
     /// <summary>The measures a winner is named for: each task's main score, then its validation loss.</summary>

@@ -34,11 +34,8 @@ static class TargetSections
     static Score? Measured(ReportInputs run, Target target)
     {
         if (target.Task == Mixture.Pretrain)
-        {
-            var evals = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.EvalKind && r.Validation!.ContainsKey(Mixture.Pretrain)).ToList();
-            return evals.Count < 2 ? null
-                : new(evals[^1].Validation![Mixture.Pretrain] - evals[0].Validation![Mixture.Pretrain], null, null, run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile)));
-        }
+            return TaskMetrics.Forgetting(run.FinetuneMetrics) is { } change
+                ? new(change, null, null, run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile))) : null;
         return Row(run, target, "our model");
     }
 
