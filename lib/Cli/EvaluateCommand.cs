@@ -41,9 +41,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int BatchSize { get; init; } = 16;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("task (each task's own: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam, extractive (span answers, summaries in the article's words) or sampled.")]
-        [DefaultValue("task")]
-        public string Decoder { get; init; } = "task";
+        [Description("extractive (the default: task, with summaries in the article's words), task (each task's recipe: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam or sampled.")]
+        [DefaultValue("extractive")]
+        public string Decoder { get; init; } = "extractive";
 
         [CommandOption("--beams <N>")]
         [Description("Beam search: hypotheses per prompt (with --decoder beam).")]
@@ -96,7 +96,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     {
         Platform.TorchRuntime.Initialize();
         var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
-            : throw new ArgumentException($"--decoder must be task, greedy, span, beam, extractive or sampled, got '{settings.Decoder}'");
+            : throw new ArgumentException($"--decoder must be extractive, task, greedy, span, beam or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];

@@ -25,12 +25,12 @@ public sealed record PredictionRecord(
 }
 
 /// <param name="Limit">Evaluate the first N examples of the split only.</param>
-/// <param name="Decoder">Which decoder (each task's own by default); <paramref name="Custom"/> sets its options.</param>
+/// <param name="Decoder">Which decoder (by default the Decoders experiment's winner); <paramref name="Custom"/> sets its options.</param>
 /// <param name="Stem">ROUGE with the Porter stemmer (the convention for CNN/DailyMail).</param>
 /// <param name="Likelihood">SST-2: also classify by comparing the two label words' likelihoods.</param>
 /// <param name="QaPrompt">The SQuAD prompt order the model was finetuned with.</param>
 /// <param name="Baselines">Score the baselines on the same examples too, and add the published figures.</param>
-public sealed record EvaluationOptions(int? Limit = null, int BatchSize = 16, Decoder Decoder = Decoder.Task, DecodingOptions? Custom = null,
+public sealed record EvaluationOptions(int? Limit = null, int BatchSize = 16, Decoder Decoder = Decoder.Extractive, DecodingOptions? Custom = null,
     bool Stem = true, bool Likelihood = true, QaPrompt QaPrompt = QaPrompt.PassageFirst, bool Baselines = true);
 
 public sealed record EvaluationResult(string Task, string Split, IReadOnlyList<PredictionRecord> Predictions, IReadOnlyList<ScoreRow> Scores,

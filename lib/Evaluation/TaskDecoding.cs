@@ -7,13 +7,16 @@ namespace LlmNotebooks.Evaluation;
 /// <summary>Which decoder evaluation uses for a task.</summary>
 public enum Decoder
 {
-    /// <summary>Each task's own (<see cref="TaskDecoding.For"/>).</summary>
+    /// <summary>Each task's standard recipe (<see cref="TaskDecoding.For"/>): the experiments' reference.</summary>
     Task,
     Greedy,
     /// <summary>Greedy, each SQuAD answer kept inside its passage (the other tasks: greedy).</summary>
     Span,
     Beam,
-    /// <summary>SQuAD answers inside the passage, summaries by beam search in their article's words (SST-2: greedy).</summary>
+    /// <summary>
+    /// As <see cref="Task"/>, with summaries in their article's words: evaluation's default, the Decoders
+    /// experiment's winner (CNN/DailyMail ROUGE-1 14.3 against 12.7 at the experiments' budget).
+    /// </summary>
     Extractive,
     Sampled,
 }
@@ -25,9 +28,9 @@ public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bo
 }
 
 /// <summary>
-/// The decoders evaluation compares, and each task's default: SQuAD answers are spans of the passage (greedy, the
-/// answer constrained to the passage), CNN/DailyMail summaries the standard recipe (beam search with a length
-/// penalty, no repeated trigram, a minimum length), SST-2 one label word (greedy; the label likelihood is scored too).
+/// The decoders evaluation compares, and each task's standard recipe: SQuAD answers are spans of the passage (greedy,
+/// the answer constrained to the passage), CNN/DailyMail summaries beam search with a length penalty, no repeated
+/// trigram and a minimum length, SST-2 one label word (greedy; the label likelihood is scored too).
 /// </summary>
 public static class TaskDecoding
 {

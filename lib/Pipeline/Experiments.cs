@@ -9,7 +9,10 @@ using Encoding = System.Text.Encoding;
 
 namespace LlmNotebooks.Pipeline;
 
-/// <summary>One variant of an ablation: settings on top of the budget's pretraining and finetuning, and a decoder.</summary>
+/// <summary>
+/// One variant of an ablation: settings on top of the budget's pretraining and finetuning, and a decoder (by default
+/// each task's recipe, the decoder the experiments were first scored with, so their records stay comparable).
+/// </summary>
 public sealed record ExperimentVariant(string Name, string[] Pretrain, string[] Finetune, Decoder Decoder = Decoder.Task, DecodingOptions? Decoding = null)
 {
     public IEnumerable<string> Settings => Pretrain.Select(s => $"pretrain {s}").Concat(Finetune.Select(s => $"finetune {s}"))
