@@ -61,9 +61,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int NoRepeatNgram { get; init; } = 3;
 
         [CommandOption("--min-tokens <N>")]
-        [Description("No end of text before this many tokens.")]
-        [DefaultValue(0)]
-        public int MinTokens { get; init; }
+        [Description("No end of text before this many tokens (default: the summary recipe's minimum with --decoder extractive, else 0).")]
+        public int? MinTokens { get; init; }
 
         [CommandOption("--temperature <T>")]
         [Description("With --decoder sampled.")]
@@ -111,9 +110,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             : Path.Combine(modelFolder, "eval", split.ToString().ToLowerInvariant(), task);
         var custom = decoder switch
         {
-            Decoder.Beam or Decoder.Extractive => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
+            // Unset, the default decoder's minimum is the recipe's, so `evaluate` and `all` write the same summaries.
+            Decoder.Extractive => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram,
+                MinNewTokens: settings.MinTokens ?? TaskDecoding.SummaryBeam.MinNewTokens),
+            Decoder.Beam => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
-            Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens),
+            Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             _ => (DecodingOptions?)null,
         };
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath));

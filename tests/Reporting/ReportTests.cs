@@ -51,6 +51,22 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     }
 
     [SkippableFact]
+    public void The_evaluate_command_by_default_decodes_summaries_as_the_main_command_did()
+    {
+        RequireRun();
+        var pipelineRun = JsonFile.Read<LlmNotebooks.Evaluation.EvaluationSummary>(
+            Path.Combine(pipeline.Folders.EvalTask("cnn_dailymail", LlmNotebooks.Tasks.TaskSplit.Validation), LlmNotebooks.Evaluation.EvaluationSummary.FileName), "an evaluation summary");
+        var folder = Path.Combine(pipeline.Temp.FullName, "evaluate-alone");
+        var result = TestEnvironment.RunCli("evaluate", "--model", pipeline.Folders.Finetune, "--task", "cnn_dailymail", "--limit", "2",
+            "--data", TestEnvironment.DataFolder, "--out", folder);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var alone = JsonFile.Read<LlmNotebooks.Evaluation.EvaluationSummary>(
+            Path.Combine(folder, "cnn_dailymail", LlmNotebooks.Evaluation.EvaluationSummary.FileName), "an evaluation summary");
+        Assert.Contains("in the article's words", pipelineRun.Decoding);
+        Assert.Equal(pipelineRun.Decoding, alone.Decoding);
+    }
+
+    [SkippableFact]
     public void An_experiment_trains_its_variants_once_and_the_report_shows_them_side_by_side_with_the_winner()
     {
         RequireRun();
