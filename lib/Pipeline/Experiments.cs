@@ -77,7 +77,7 @@ public static class Experiments
         new("Replay and mixture", "How much pretraining text to replay during finetuning, against forgetting, and what it costs the tasks.",
         [
             Reference with { Name = "10% replay" },
-            Reference with { Name = "25% replay", Finetune = ["mixture=squad=0.33,cnn_dailymail=0.33,sst2=0.09,pretrain=0.25"] },
+            Reference with { Name = "25% replay", Finetune = [$"mixture={Mixture.QuarterReplay}"] },
         ]),
         new("Architecture", "GPT-2's block against today's small-model recipe (rotary positions, RMSNorm, SwiGLU, QK-norm) at the same tokens and nearly the same FLOPs.",
         [
