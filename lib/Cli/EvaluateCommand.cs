@@ -46,9 +46,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string Decoder { get; init; } = "extractive";
 
         [CommandOption("--beams <N>")]
-        [Description("Beam search: hypotheses per prompt (with --decoder beam).")]
-        [DefaultValue(4)]
-        public int Beams { get; init; } = 4;
+        [Description("Beam search: hypotheses per prompt (default: 4 with --decoder extractive or beam, 1, greedy, with --decoder span).")]
+        public int? Beams { get; init; }
 
         [CommandOption("--length-penalty <P>")]
         [Description("Beam search ranks a finished hypothesis by log-probability / length^P.")]
@@ -111,11 +110,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var custom = decoder switch
         {
             // Unset, the default decoder's minimum is the recipe's, so `evaluate` and `all` write the same summaries.
-            Decoder.Extractive => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram,
+            Decoder.Extractive => new DecodingOptions(Beams: settings.Beams ?? TaskDecoding.SummaryBeam.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram,
                 MinNewTokens: settings.MinTokens ?? TaskDecoding.SummaryBeam.MinNewTokens),
-            Decoder.Beam => new DecodingOptions(Beams: settings.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
+            Decoder.Beam => new DecodingOptions(Beams: settings.Beams ?? TaskDecoding.SummaryBeam.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
             Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
+            Decoder.Span => new DecodingOptions(Beams: settings.Beams ?? 1, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             _ => (DecodingOptions?)null,
         };
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath));

@@ -10,7 +10,7 @@ public enum Decoder
     /// <summary>Each task's standard recipe (<see cref="TaskDecoding.For"/>): the experiments' reference.</summary>
     Task,
     Greedy,
-    /// <summary>Greedy, each SQuAD answer kept inside its passage (the other tasks: greedy).</summary>
+    /// <summary>Each SQuAD answer kept inside its passage, greedy or beam search as its options say (the other tasks: the same options, unconstrained).</summary>
     Span,
     Beam,
     /// <summary>

@@ -18,7 +18,9 @@ public static class BeamSearch
     sealed record Hypothesis(List<int> Tokens, double Score);
 
     /// <param name="vocabularies">Per prompt, the only tokens its output may use, or null.</param>
-    public static IReadOnlyList<int[]> Run(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
+    /// <param name="constraints">Per prompt, the passage its answer must come from, or null: every hypothesis stays a span of it.</param>
+    public static IReadOnlyList<int[]> Run(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options,
+        IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null, IReadOnlyList<SpanConstraint?>? constraints = null)
     {
         var config = model.Config;
         int beams = Math.Max(1, options.Beams), count = prompts.Count;
@@ -52,8 +54,11 @@ public static class BeamSearch
                     using var scope = NewDisposeScope();
                     using var _ = no_grad();
                     var logProbabilities = functional.log_softmax(logits.to(ScalarType.Float32), dim: -1);
-                    LogitsRules.Apply(logProbabilities, [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))], options,
-                        vocabularies is null ? null : [.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))]);
+                    IReadOnlyList<IReadOnlyList<int>> generated = [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))];
+                    LogitsRules.Apply(logProbabilities, generated, options, vocabularies is null ? null : [.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))]);
+                    // A hypothesis can only grow into 2W children that survive, so 2W allowed tokens per row are enough.
+                    if (constraints is not null)
+                        SpanConstraint.Restrict(logProbabilities, generated, [.. constraints.SelectMany(c => Enumerable.Repeat(c, beams))], TokenGenerator.StopOf(options), keep: 2 * beams);
                     var scores = from_array(alive.SelectMany(a => a.Select(h => (float)h.Score)).ToArray()).to(device).view(-1, 1);
                     var total = (logProbabilities + scores).view(count, -1);                      // (B, W·V)
                     long vocabulary = logProbabilities.shape[1];

@@ -14,16 +14,12 @@ namespace LlmNotebooks.Generation;
 public static class TokenGenerator
 {
     /// <summary>The tokens generated after each prompt (without the prompt and without the stop token).</summary>
-    /// <param name="constraints">Per prompt, the passage its answer must come from (greedy decoding only), or null.</param>
+    /// <param name="constraints">Per prompt, the passage its answer must come from, or null.</param>
     /// <param name="vocabularies">Per prompt, the only tokens its output may use (see <see cref="LogitsRules"/>), or null.</param>
     public static IReadOnlyList<int[]> Generate(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options,
         IReadOnlyList<SpanConstraint?>? constraints = null, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
     {
-        if (options.Beams > 1)
-        {
-            if (constraints is not null) throw new ArgumentException("span constraints go with greedy decoding, not beam search");
-            return BeamSearch.Run(model, prompts, options, vocabularies);
-        }
+        if (options.Beams > 1) return BeamSearch.Run(model, prompts, options, vocabularies, constraints);
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
         var finished = new bool[prompts.Count];
         foreach (var next in Steps(model, prompts, options, outputs, constraints, vocabularies))
@@ -135,23 +131,14 @@ public static class TokenGenerator
     {
         var rules = logits.to(ScalarType.Float32).clone();
         LogitsRules.Apply(rules, outputs, options, vocabularies);
-        var chosen = Sample(rules, options, generator).data<long>().Select(v => (int)v).ToArray();
-        if (constraints is null) return chosen;
         // A constrained row takes its most likely token that keeps the answer inside the passage; none: it stops.
-        int k = (int)Math.Min(SpanConstraint.Candidates, rules.shape[1]);
-        var ranked = rules.topk(k, dim: -1).indexes.data<long>().ToArray();
-        var scores = rules.cpu().data<float>().ToArray();
-        long vocabulary = rules.shape[1];
-        for (int row = 0; row < chosen.Length; row++)
-        {
-            if (constraints[row] is not { } constraint) continue;
-            var stop = options.StopTokens?.FirstOrDefault() ?? chosen[row];
-            var candidates = ranked.Skip(row * k).Take(k).Select(c => (int)c).Concat(constraint.PassageTokens).Append(stop).Distinct()
-                .Where(c => c < vocabulary && !float.IsNegativeInfinity(scores[row * vocabulary + c])).OrderByDescending(c => scores[row * vocabulary + c]);
-            chosen[row] = candidates.FirstOrDefault(c => constraint.Allows(outputs[row], c), stop);
-        }
-        return chosen;
+        if (constraints is not null) SpanConstraint.Restrict(rules, outputs, constraints, StopOf(options), keep: 1);
+        return Sample(rules, options, generator).data<long>().Select(v => (int)v).ToArray();
     }
+
+    /// <summary>The token a span-constrained row ends with.</summary>
+    internal static int StopOf(DecodingOptions options) => options.StopTokens?.FirstOrDefault()
+        ?? throw new ArgumentException("answers kept inside a passage need a stop token to end them (DecodingOptions.StopTokens)");
 
     /// <summary>Next token per row from logits (B, V): the most likely one, or a sample with temperature, top-k and top-p.</summary>
     public static Tensor Sample(Tensor logits, DecodingOptions options, torch.Generator? generator = null)

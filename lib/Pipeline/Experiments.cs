@@ -56,11 +56,12 @@ public static class Experiments
     /// <summary>The ablations, each varying one thing from the reference (GPT-2's architecture, passage-first causal prompts, the preset's data).</summary>
     public static readonly IReadOnlyList<Experiment> All =
     [
-        new("Decoders", "The same finetuned model, five ways of reading its answers out.",
+        new("Decoders", "The same finetuned model, six ways of reading its answers out.",
         [
             Reference with { Name = "greedy", Decoder = Decoder.Greedy, Decoding = new DecodingOptions() },
             Reference with { Name = "greedy, no repeated trigram", Decoder = Decoder.Greedy, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
             Reference with { Name = "SQuAD answer within the passage", Decoder = Decoder.Span, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
+            Reference with { Name = "SQuAD answer within the passage, beam 4", Decoder = Decoder.Span, Decoding = new DecodingOptions(Beams: 4, NoRepeatNgram: 3) },
             Reference with { Name = "beam 4 for summaries (trigram blocking, min 40 tokens)", Decoder = Decoder.Task },
             Reference with { Name = "beam 4, summaries in the article's words", Decoder = Decoder.Extractive },
         ]),

@@ -101,7 +101,7 @@ public class GenerationTests
     }
 
     [Fact]
-    public void A_span_constrained_answer_is_text_of_the_passage()
+    public void A_span_constrained_answer_is_text_of_the_passage_in_greedy_and_beam_search()
     {
         var tokenizer = TextTokenizer.Gpt2();
         var model = Scrambled(Small with { VocabSize = 50304 }, seed: 3);
@@ -110,8 +110,11 @@ public class GenerationTests
         var constraints = prompts.Select(_ => (SpanConstraint?)new SpanConstraint(passage, tokenizer)).ToList();
         var options = new DecodingOptions(MaxNewTokens: 12, StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
         var free = TokenGenerator.Generate(model, prompts, options).Select(o => tokenizer.Decode(o).Trim()).ToList();
-        var answers = TokenGenerator.Generate(model, prompts, options, constraints).Select(o => tokenizer.Decode(o).Trim()).ToList();
+        var greedy = TokenGenerator.Generate(model, prompts, options, constraints);
+        var beams = TokenGenerator.Generate(model, prompts, options with { Beams = 4 }, constraints);
+        var answers = greedy.Concat(beams).Select(o => tokenizer.Decode(o).Trim()).ToList();
         Assert.All(answers, a => Assert.True(a.Length > 0 && passage.Contains(a), $"'{a}' is not in the passage"));
+        Assert.Equal(greedy, BeamSearch.Run(model, prompts, options with { Beams = 1 }, constraints: constraints));   // one beam, the same span
         Assert.Contains(free, f => !passage.Contains(f));   // unconstrained, the same model writes text from nowhere
         Assert.True(new SpanConstraint(passage, tokenizer).Allows(tokenizer.Encode(" Denver"), tokenizer.Encode(" Broncos")[0]));
         Assert.False(new SpanConstraint(passage, tokenizer).Allows(tokenizer.Encode(" Denver"), tokenizer.Encode(" Panthers")[0]));
