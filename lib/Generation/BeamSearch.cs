@@ -47,6 +47,8 @@ public static class BeamSearch
                 logits = model.NextTokenLogits(ids, prefill).repeat_interleave(beams, dim: 0).MoveToOuterDisposeScope();   // (B·W, V)
                 cache = prefill.Repeat(beams);
             }
+            // Every hypothesis of a prompt stays in that prompt's rows, so the rows' vocabularies never move.
+            using var outside = vocabularies is null ? null : LogitsRules.Outside([.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))], config.VocabSize, options, device);
             ids.Dispose();
             using (cache)
                 for (int step = 0; step < maxNew && !done.All(d => d); step++)
@@ -55,7 +57,7 @@ public static class BeamSearch
                     using var _ = no_grad();
                     var logProbabilities = functional.log_softmax(logits.to(ScalarType.Float32), dim: -1);
                     IReadOnlyList<IReadOnlyList<int>> generated = [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))];
-                    LogitsRules.Apply(logProbabilities, generated, options, vocabularies is null ? null : [.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))]);
+                    LogitsRules.Apply(logProbabilities, generated, options, outside);
                     // A hypothesis can only grow into 2W children that survive, so 2W allowed tokens per row are enough.
                     if (constraints is not null)
                         SpanConstraint.Restrict(logProbabilities, generated, [.. constraints.SelectMany(c => Enumerable.Repeat(c, beams))], TokenGenerator.StopOf(options), keep: 2 * beams);

@@ -12,28 +12,45 @@ public static class LogitsRules
 {
     /// <param name="logits">(B, V), changed in place</param>
     /// <param name="generated">Each row's tokens so far (the prompt excluded)</param>
-    /// <param name="vocabularies">Per row, the only tokens it may write besides its stop tokens, or null for any</param>
-    public static void Apply(Tensor logits, IReadOnlyList<IReadOnlyList<int>> generated, DecodingOptions options, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
+    /// <param name="outside">(B, V), true where a row's own vocabulary bans a token (<see cref="Outside"/>), or null for none</param>
+    public static void Apply(Tensor logits, IReadOnlyList<IReadOnlyList<int>> generated, DecodingOptions options, Tensor? outside = null)
     {
         using var scope = NewDisposeScope();
         long vocabulary = logits.shape[1];
         if (options.VocabularyLimit is { } limit && limit < vocabulary)
             logits.index_fill_(1, arange(limit, vocabulary, device: logits.device), double.NegativeInfinity);
-        var stops = options.StopTokens?.Where(t => t < vocabulary).Select(t => (long)t).ToArray() ?? [];
+        var stops = Stops(options, vocabulary);
         for (int row = 0; row < generated.Count; row++)
         {
             var banned = new List<long>();
             if (generated[row].Count < options.MinNewTokens) banned.AddRange(stops);
             if (options.NoRepeatNgram > 0) banned.AddRange(RepeatedNgramEnds(generated[row], options.NoRepeatNgram).Select(t => (long)t));
             if (banned.Count > 0) logits[row].index_fill_(0, from_array(banned.Distinct().ToArray()).to(logits.device), double.NegativeInfinity);
-            if (vocabularies?[row] is { } allowed)
-            {
-                var outside = ones(vocabulary, dtype: ScalarType.Bool, device: logits.device);
-                outside.index_fill_(0, from_array(allowed.Concat(stops.Select(s => (int)s)).Where(t => t < vocabulary).Select(t => (long)t).Distinct().ToArray()).to(logits.device), false);
-                logits[row].masked_fill_(outside, double.NegativeInfinity);
-            }
         }
+        if (outside is not null) logits.masked_fill_(outside, double.NegativeInfinity);
     }
+
+    /// <summary>
+    /// (B, V), true where a row's vocabulary (besides the stop tokens) leaves a token out; all false for a row with
+    /// none. Built once per batch: the vocabularies do not change from step to step.
+    /// </summary>
+    /// <param name="vocabularies">Per row, the only tokens it may write besides its stop tokens, or null for any</param>
+    public static Tensor Outside(IReadOnlyList<IReadOnlySet<int>?> vocabularies, long vocabulary, DecodingOptions options, Device device)
+    {
+        var stops = Stops(options, vocabulary);
+        var outside = new bool[vocabularies.Count * vocabulary];
+        for (int row = 0; row < vocabularies.Count; row++)
+        {
+            if (vocabularies[row] is not { } allowed) continue;
+            long offset = row * vocabulary;
+            Array.Fill(outside, true, (int)offset, (int)vocabulary);
+            foreach (long token in allowed.Select(t => (long)t).Concat(stops).Where(t => t < vocabulary)) outside[offset + token] = false;
+        }
+        return from_array(outside).view(vocabularies.Count, vocabulary).to(device);
+    }
+
+    static long[] Stops(DecodingOptions options, long vocabulary) =>
+        options.StopTokens?.Where(t => t < vocabulary).Select(t => (long)t).ToArray() ?? [];
 
     /// <summary>The tokens that would complete an n-gram already in <paramref name="tokens"/> after its last n − 1 tokens.</summary>
     public static IEnumerable<int> RepeatedNgramEnds(IReadOnlyList<int> tokens, int n)

@@ -82,6 +82,7 @@ public static class TokenGenerator
         using var generator = new torch.Generator((ulong)options.Seed, device);
         KvCache NewCache() => new(config, batch, padding, width, dtype, device);
         var cache = NewCache();
+        using var outside = vocabularies is null ? null : LogitsRules.Outside(vocabularies, config.VocabSize, options, device);
         Tensor? logits = null;
         try
         {
@@ -91,7 +92,7 @@ public static class TokenGenerator
                 int[] next;
                 using (NewDisposeScope())
                 using (no_grad())
-                    next = Choose(logits, outputs, options, constraints, vocabularies, generator);
+                    next = Choose(logits, outputs, options, constraints, outside, generator);
                 // Nothing of ours is open across the yield: the caller's tensors must not land in our scopes.
                 yield return next;
                 if (step == maxNew - 1) break;
@@ -127,10 +128,10 @@ public static class TokenGenerator
 
     /// <summary>Next token per row from last-position logits (B, V), after the rules.</summary>
     static int[] Choose(Tensor logits, IReadOnlyList<List<int>> outputs, DecodingOptions options, IReadOnlyList<SpanConstraint?>? constraints,
-        IReadOnlyList<IReadOnlySet<int>?>? vocabularies, torch.Generator generator)
+        Tensor? outside, torch.Generator generator)
     {
         var rules = logits.to(ScalarType.Float32).clone();
-        LogitsRules.Apply(rules, outputs, options, vocabularies);
+        LogitsRules.Apply(rules, outputs, options, outside);
         // A constrained row takes its most likely token that keeps the answer inside the passage; none: it stops.
         if (constraints is not null) SpanConstraint.Restrict(rules, outputs, constraints, StopOf(options), keep: 1);
         return Sample(rules, options, generator).data<long>().Select(v => (int)v).ToArray();
