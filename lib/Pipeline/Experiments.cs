@@ -56,7 +56,7 @@ public static class Experiments
     /// <summary>The ablations, each varying one thing from the reference (GPT-2's architecture, passage-first causal prompts, the preset's data).</summary>
     public static readonly IReadOnlyList<Experiment> All =
     [
-        new("Decoders", "The same finetuned model, six ways of reading its answers out.",
+        new("Decoders", "The same finetuned model, its answers read out by each decoder.",
         [
             Reference with { Name = "greedy", Decoder = Decoder.Greedy, Decoding = new DecodingOptions() },
             Reference with { Name = "greedy, no repeated trigram", Decoder = Decoder.Greedy, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
