@@ -107,15 +107,17 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         string OutFolder(string task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task)
             : Path.GetFileName(modelFolder) == "finetune" ? new PipelineFolders(Path.GetDirectoryName(modelFolder)!).EvalTask(task, split)
             : Path.Combine(modelFolder, "eval", split.ToString().ToLowerInvariant(), task);
+        // The search flags, each unset one taking the decoder's own default.
+        DecodingOptions Search(int beams, int minTokens) => new(Beams: settings.Beams ?? beams, LengthPenalty: settings.LengthPenalty,
+            NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? minTokens);
         var custom = decoder switch
         {
             // Unset, the default decoder's minimum is the recipe's, so `evaluate` and `all` write the same summaries.
-            Decoder.Extractive => new DecodingOptions(Beams: settings.Beams ?? TaskDecoding.SummaryBeam.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram,
-                MinNewTokens: settings.MinTokens ?? TaskDecoding.SummaryBeam.MinNewTokens),
-            Decoder.Beam => new DecodingOptions(Beams: settings.Beams ?? TaskDecoding.SummaryBeam.Beams, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
+            Decoder.Extractive => Search(TaskDecoding.SummaryBeam.Beams, TaskDecoding.SummaryBeam.MinNewTokens),
+            Decoder.Beam => Search(TaskDecoding.SummaryBeam.Beams, 0),
+            Decoder.Span => Search(1, 0),
             Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
             Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
-            Decoder.Span => new DecodingOptions(Beams: settings.Beams ?? 1, LengthPenalty: settings.LengthPenalty, NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             _ => (DecodingOptions?)null,
         };
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath));

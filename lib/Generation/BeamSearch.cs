@@ -47,8 +47,11 @@ public static class BeamSearch
                 logits = model.NextTokenLogits(ids, prefill).repeat_interleave(beams, dim: 0).MoveToOuterDisposeScope();   // (B·W, V)
                 cache = prefill.Repeat(beams);
             }
-            // Every hypothesis of a prompt stays in that prompt's rows, so the rows' vocabularies never move.
-            using var outside = vocabularies is null ? null : LogitsRules.Outside([.. vocabularies.SelectMany(v => Enumerable.Repeat(v, beams))], config.VocabSize, options, device);
+            // Every hypothesis of a prompt stays in that prompt's rows, so each row keeps its prompt's vocabulary and passage.
+            IReadOnlyList<T> PerRow<T>(IReadOnlyList<T> perPrompt) => [.. perPrompt.SelectMany(p => Enumerable.Repeat(p, beams))];
+            using var outside = vocabularies is null ? null : LogitsRules.Outside(PerRow(vocabularies), config.VocabSize, options, device);
+            var rowConstraints = constraints is null ? null : PerRow(constraints);
+            int stop = rowConstraints is null ? 0 : TokenGenerator.StopOf(options);
             ids.Dispose();
             using (cache)
                 for (int step = 0; step < maxNew && !done.All(d => d); step++)
@@ -59,8 +62,7 @@ public static class BeamSearch
                     IReadOnlyList<IReadOnlyList<int>> generated = [.. alive.SelectMany(a => a.Select(h => (IReadOnlyList<int>)h.Tokens))];
                     LogitsRules.Apply(logProbabilities, generated, options, outside);
                     // A hypothesis can only grow into 2W children that survive, so 2W allowed tokens per row are enough.
-                    if (constraints is not null)
-                        SpanConstraint.Restrict(logProbabilities, generated, [.. constraints.SelectMany(c => Enumerable.Repeat(c, beams))], TokenGenerator.StopOf(options), keep: 2 * beams);
+                    if (rowConstraints is not null) SpanConstraint.Restrict(logProbabilities, generated, rowConstraints, stop, keep: 2 * beams);
                     var scores = from_array(alive.SelectMany(a => a.Select(h => (float)h.Score)).ToArray()).to(device).view(-1, 1);
                     var total = (logProbabilities + scores).view(count, -1);                      // (B, W·V)
                     long vocabulary = logProbabilities.shape[1];
