@@ -1,3 +1,4 @@
+using LlmNotebooks.Model;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Generation;
@@ -18,16 +19,16 @@ public static class LogitsRules
         using var scope = NewDisposeScope();
         long vocabulary = logits.shape[1];
         if (options.VocabularyLimit is { } limit && limit < vocabulary)
-            logits.index_fill_(1, arange(limit, vocabulary, device: logits.device), double.NegativeInfinity);
+            logits.index_fill_(1, arange(limit, vocabulary, device: logits.device), Scalars.NegativeInfinity);
         var stops = Stops(options, vocabulary);
         for (int row = 0; row < generated.Count; row++)
         {
             var banned = new List<long>();
             if (generated[row].Count < options.MinNewTokens) banned.AddRange(stops);
             if (options.NoRepeatNgram > 0) banned.AddRange(RepeatedNgramEnds(generated[row], options.NoRepeatNgram).Select(t => (long)t));
-            if (banned.Count > 0) logits[row].index_fill_(0, from_array(banned.Distinct().ToArray()).to(logits.device), double.NegativeInfinity);
+            if (banned.Count > 0) logits[row].index_fill_(0, from_array(banned.Distinct().ToArray()).to(logits.device), Scalars.NegativeInfinity);
         }
-        if (outside is not null) logits.masked_fill_(outside, double.NegativeInfinity);
+        if (outside is not null) logits.masked_fill_(outside, Scalars.NegativeInfinity);
     }
 
     /// <summary>

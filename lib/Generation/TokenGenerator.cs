@@ -147,20 +147,22 @@ public static class TokenGenerator
         using var scope = NewDisposeScope();
         logits = logits.to(ScalarType.Float32);
         if (options.Temperature <= 0) return logits.argmax(-1).MoveToOuterDisposeScope();
-        logits = logits / options.Temperature;
+        using var temperature = options.Temperature.ToScalar();
+        logits = logits / temperature;
         if (options.TopK > 0 && options.TopK < logits.shape[1])
         {
             var kth = logits.topk(options.TopK, dim: -1).values.select(1, -1).unsqueeze(1);   // (B, 1)
-            logits = logits.masked_fill(logits.lt(kth), double.NegativeInfinity);
+            logits = logits.masked_fill(logits.lt(kth), Scalars.NegativeInfinity);
         }
         if (options.TopP < 1.0)
         {
             var (sorted, order) = logits.sort(dim: -1, descending: true);
             var probabilities = functional.softmax(sorted, dim: -1);
             // Drop a token when the tokens before it already reach p; the most likely token always stays.
-            var drop = (probabilities.cumsum(-1) - probabilities).gt(options.TopP);
-            sorted = sorted.masked_fill(drop, double.NegativeInfinity);
-            logits = full_like(logits, double.NegativeInfinity).scatter(-1, order, sorted);
+            using var p = options.TopP.ToScalar();
+            var drop = (probabilities.cumsum(-1) - probabilities).gt(p);
+            sorted = sorted.masked_fill(drop, Scalars.NegativeInfinity);
+            logits = full_like(logits, Scalars.NegativeInfinity).scatter(-1, order, sorted);
         }
         var chosen = functional.softmax(logits, dim: -1).multinomial(1, generator: generator).squeeze(1);   // (B)
         return chosen.MoveToOuterDisposeScope();

@@ -61,9 +61,10 @@ public sealed class CausalSelfAttention : Module<Tensor, AttentionScope, Tensor>
         Tensor y;
         if (Kind == AttentionKind.Explicit || CaptureWeights)
         {
-            var scores = q.matmul(k.transpose(-2, -1)) * (1.0 / Math.Sqrt(hs));   // (B, nh, T, Tk)
+            using var scale = (1.0 / Math.Sqrt(hs)).ToScalar();
+            var scores = q.matmul(k.transpose(-2, -1)) * scale;   // (B, nh, T, Tk)
             var allowed = scope.Mask ?? (scope.Causal ? AttentionScope.CausalMask(T, k.shape[2], x.device) : null);
-            if (allowed is not null) scores = scores.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+            if (allowed is not null) scores = scores.masked_fill(allowed.logical_not(), Scalars.NegativeInfinity);
             var weights = functional.softmax(scores, dim: -1);
             if (CaptureWeights)
             {

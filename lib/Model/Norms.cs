@@ -33,7 +33,8 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var wide = x.to(ScalarType.Float32);
-        return (wide * (wide.pow(2).mean([-1], keepdim: true) + epsilon).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
+        using var eps = epsilon.ToScalar();
+        return (wide * (wide.pow(Scalars.Two).mean([-1], keepdim: true) + eps).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
     }
 }
 

@@ -67,11 +67,12 @@ public sealed class TrainingStep : IDisposable
     {
         ComputeModel.train();
         double loss = 0;
+        using var share = (1.0 / microBatches.Count).ToScalar();   // held, not implicit: see Scalars
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
             var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths).Loss!;
-            (microLoss / microBatches.Count).backward();
+            (microLoss * share).backward();
             loss += microLoss.item<float>() / microBatches.Count;
             if (_compute is not null) AccumulateGradientsInMaster();
         }
