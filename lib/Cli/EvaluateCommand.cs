@@ -41,13 +41,18 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int BatchSize { get; init; } = 16;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("extractive (the default: task, with summaries in the article's words), task (each task's recipe: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, beam or sampled.")]
+        [Description("extractive (the default: task, with summaries in the article's words), task (each task's recipe: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, sentence (SQuAD answers kept inside the passage sentences closest to the question), beam or sampled.")]
         [DefaultValue("extractive")]
         public string Decoder { get; init; } = "extractive";
 
         [CommandOption("--beams <N>")]
         [Description("Beam search: hypotheses per prompt (default: 4 with --decoder extractive or beam, 1, greedy, with --decoder span).")]
         public int? Beams { get; init; }
+
+        [CommandOption("--sentences <N>")]
+        [Description("With --decoder sentence: how many of the passage's sentences sharing the most words with the question an answer may come from.")]
+        [DefaultValue(TaskDecoding.RetrievedSentences)]
+        public int Sentences { get; init; } = TaskDecoding.RetrievedSentences;
 
         [CommandOption("--length-penalty <P>")]
         [Description("Beam search ranks a finished hypothesis by log-probability / length^P.")]
@@ -94,7 +99,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     {
         Platform.TorchRuntime.Initialize();
         var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
-            : throw new ArgumentException($"--decoder must be extractive, task, greedy, span, beam or sampled, got '{settings.Decoder}'");
+            : throw new ArgumentException($"--decoder must be extractive, task, greedy, span, sentence, beam or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
@@ -115,12 +120,13 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             // Unset, the default decoder's minimum is the recipe's, so `evaluate` and `all` write the same summaries.
             Decoder.Extractive => Search(TaskDecoding.SummaryBeam.Beams, TaskDecoding.SummaryBeam.MinNewTokens),
             Decoder.Beam => Search(TaskDecoding.SummaryBeam.Beams, 0),
-            Decoder.Span => Search(1, 0),
+            Decoder.Span or Decoder.Sentence => Search(1, 0),
             Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
             Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
             _ => (DecodingOptions?)null,
         };
-        var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath));
+        var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath),
+            AnswerSentences: settings.Sentences > 0 ? settings.Sentences : throw new ArgumentException($"--sentences must be at least 1, got {settings.Sentences}"));
         foreach (var task in tasks)
         {
             cancellation.ThrowIfCancellationRequested();

@@ -24,12 +24,15 @@ public static partial class Baselines
     /// The passage sentence sharing the most distinct (normalised) words with the question; the earliest on ties.
     /// An answer that is a whole sentence rarely matches exactly, so this bounds what retrieval alone gives.
     /// </summary>
-    public static string BestOverlapSentence(string context, string question)
+    public static string BestOverlapSentence(string context, string question) => SentencesByOverlap(context, question).First();
+
+    /// <summary>The passage's sentences, the most (distinct, normalised) words shared with the question first; the earliest on ties.</summary>
+    public static IEnumerable<string> SentencesByOverlap(string context, string question)
     {
         var questionWords = SquadMetrics.Normalize(question).Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         return Sentences(context).Select((sentence, index) => (sentence, index,
                 overlap: SquadMetrics.Normalize(sentence).Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().Count(questionWords.Contains)))
-            .OrderByDescending(s => s.overlap).ThenBy(s => s.index).First().sentence;
+            .OrderByDescending(s => s.overlap).ThenBy(s => s.index).Select(s => s.sentence);
     }
 
     /// <summary>The most frequent label of the training split.</summary>

@@ -30,8 +30,10 @@ public sealed record PredictionRecord(
 /// <param name="Likelihood">SST-2: also classify by comparing the two label words' likelihoods.</param>
 /// <param name="QaPrompt">The SQuAD prompt order the model was finetuned with.</param>
 /// <param name="Baselines">Score the baselines on the same examples too, and add the published figures.</param>
+/// <param name="AnswerSentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences closest to the question an answer may come from.</param>
 public sealed record EvaluationOptions(int? Limit = null, int BatchSize = 16, Decoder Decoder = Decoder.Extractive, DecodingOptions? Custom = null,
-    bool Stem = true, bool Likelihood = true, QaPrompt QaPrompt = QaPrompt.PassageFirst, bool Baselines = true);
+    bool Stem = true, bool Likelihood = true, QaPrompt QaPrompt = QaPrompt.PassageFirst, bool Baselines = true,
+    int AnswerSentences = TaskDecoding.RetrievedSentences);
 
 public sealed record EvaluationResult(string Task, string Split, IReadOnlyList<PredictionRecord> Predictions, IReadOnlyList<ScoreRow> Scores,
     EvaluationSummary Summary)
@@ -60,7 +62,10 @@ public static class Evaluator
         var formats = new TaskFormats(tokenizer, model.Config.ContextLength, options.QaPrompt);
         var issues = new DataIssues();
         var items = Items(kind, formats, dataFolder, split, options.Limit, issues);
-        var decoder = TaskDecoding.For(kind, options.Decoder, tokenizer, options.Custom);
+        var decoder = TaskDecoding.For(kind, options.Decoder, tokenizer, options.Custom, options.AnswerSentences);
+        SpanConstraint Constraint(Item item) => decoder.AnswerSentences > 0
+            ? new SpanConstraint([.. Evaluation.Baselines.SentencesByOverlap(item.Source, item.Question!).Take(decoder.AnswerSentences)], tokenizer)
+            : new SpanConstraint(item.Source, tokenizer);
         var decoding = decoder.Options;
         var predictions = new string[items.Count];
         long generated = 0;
@@ -71,7 +76,7 @@ public static class Evaluator
         foreach (var batch in order.Chunk(Math.Max(1, options.BatchSize / Math.Max(1, decoding.Beams))))
         {
             cancellation.ThrowIfCancellationRequested();
-            var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)new SpanConstraint(items[i].Source, tokenizer)).ToList() : null;
+            var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)Constraint(items[i])).ToList() : null;
             var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Source, tokenizer)).ToList() : null;
             var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);
             for (int b = 0; b < batch.Length; b++)

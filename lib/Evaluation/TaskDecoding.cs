@@ -19,12 +19,21 @@ public enum Decoder
     /// </summary>
     Extractive,
     Sampled,
+    /// <summary>
+    /// As <see cref="Span"/>, each SQuAD answer kept inside the passage sentences that share the most words with the
+    /// question (by default <see cref="TaskDecoding.RetrievedSentences"/> of them): a retriever, the best-overlap baseline's
+    /// ranking, picks where to look, and the model picks the answer there.
+    /// </summary>
+    Sentence,
 }
 
 /// <summary>A decoder for one task: its options, and whether answers stay inside the passage or summaries inside the article's words.</summary>
-public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bool ArticleWords)
+/// <param name="AnswerSentences">Above 0, an answer stays inside that many of the passage's sentences closest to its question.</param>
+public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bool ArticleWords, int AnswerSentences = 0)
 {
-    public string Describe() => Options.Describe() + (WithinPassage ? ", answer within the passage" : "") + (ArticleWords ? ", in the article's words" : "");
+    public string Describe() => Options.Describe()
+        + (!WithinPassage ? "" : AnswerSentences > 0 ? $", answer within the passage's {AnswerSentences} sentence{(AnswerSentences > 1 ? "s" : "")} closest to the question" : ", answer within the passage")
+        + (ArticleWords ? ", in the article's words" : "");
 }
 
 /// <summary>
@@ -37,13 +46,21 @@ public static class TaskDecoding
     /// <summary>The CNN/DailyMail recipe (Paulus et al. 2018's trigram blocking; beam and length penalty as in BART).</summary>
     public static DecodingOptions SummaryBeam => new(Beams: 4, LengthPenalty: 1.0, NoRepeatNgram: 3, MinNewTokens: 40);
 
-    public static TaskDecoder For(TaskKind task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null)
+    /// <summary>
+    /// How many best-overlap sentences <see cref="Decoder.Sentence"/> lets an answer come from by default: on the cpu
+    /// model's first 1,000 SQuAD dev questions two gave F1 22.7, one 21.2, the whole passage 21.6.
+    /// </summary>
+    public const int RetrievedSentences = 2;
+
+    /// <param name="sentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences an answer may come from.</param>
+    public static TaskDecoder For(TaskKind task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null, int sentences = RetrievedSentences)
     {
         bool summary = task == TaskKind.Summarization, question = task == TaskKind.QuestionAnswering;
         var chosen = decoder switch
         {
             Decoder.Task => new TaskDecoder(summary ? SummaryBeam : new DecodingOptions(), question, false),
             Decoder.Span => new TaskDecoder(custom ?? new DecodingOptions(), question, false),
+            Decoder.Sentence => new TaskDecoder(custom ?? new DecodingOptions(), question, false, question ? sentences : 0),
             Decoder.Extractive => new TaskDecoder(summary ? custom ?? SummaryBeam : new DecodingOptions(), question, summary),
             Decoder.Beam => new TaskDecoder(custom ?? SummaryBeam with { MinNewTokens = summary ? SummaryBeam.MinNewTokens : 0 }, false, false),
             Decoder.Sampled => new TaskDecoder(custom ?? new DecodingOptions(Temperature: 0.8, TopK: 50), false, false),

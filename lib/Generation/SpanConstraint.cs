@@ -1,3 +1,4 @@
+using LlmNotebooks.Model;
 using LlmNotebooks.Tokenization;
 using static TorchSharp.torch;
 
@@ -9,16 +10,19 @@ namespace LlmNotebooks.Generation;
 /// candidate token is allowed when the answer so far plus its text is a substring of the passage, and the stop token
 /// once the answer is not empty. The decoder offers the model's most likely tokens and the passage's own tokens (with
 /// and without a leading space), best first, and keeps the first ones allowed, so the answer cannot leave the passage
-/// (no "kgf" that occurs nowhere).
+/// (no "kgf" that occurs nowhere). Given several segments of a passage (its sentences closest to the question), the
+/// answer stays inside one of them.
 /// </summary>
-public sealed class SpanConstraint(string passage, TextTokenizer tokenizer)
+public sealed class SpanConstraint(IReadOnlyList<string> segments, TextTokenizer tokenizer)
 {
+    public SpanConstraint(string passage, TextTokenizer tokenizer) : this([passage], tokenizer) { }
+
     /// <summary>How many of the model's most likely tokens are offered besides the passage's own.</summary>
     public const int Candidates = 64;
 
     /// <summary>The tokens of the passage as encoded whole, and of each of its words encoded alone: what its spans start with.</summary>
-    public IReadOnlySet<int> PassageTokens { get; } = tokenizer.Encode(passage)
-        .Concat(passage.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Distinct().SelectMany(tokenizer.Encode)).ToHashSet();
+    public IReadOnlySet<int> PassageTokens { get; } = segments.SelectMany(segment => tokenizer.Encode(segment)
+        .Concat(segment.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Distinct().SelectMany(tokenizer.Encode))).ToHashSet();
 
     /// <param name="generated">The answer's tokens so far (decoded together: a character may span two tokens).</param>
     public bool Allows(IReadOnlyList<int> generated, int token)
@@ -26,7 +30,7 @@ public sealed class SpanConstraint(string passage, TextTokenizer tokenizer)
         if (token == tokenizer.EndOfText) return generated.Count > 0;
         if (tokenizer.IsSpecial(token)) return false;
         var text = tokenizer.Decode([.. generated, token]).TrimStart();
-        return text.Length > 0 && passage.Contains(text, StringComparison.Ordinal);
+        return text.Length > 0 && segments.Any(segment => segment.Contains(text, StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -56,12 +60,12 @@ public sealed class SpanConstraint(string passage, TextTokenizer tokenizer)
                 .Where(c => constraint.Allows(generated[row], c)).Take(keep).ToList();
             if (best.Count == 0)
             {
-                logits[row, stop].fill_(0);
+                logits[row, stop].fill_(Scalars.Zero);
                 best.Add(stop);
             }
             foreach (var c in best) allowed[offset + c] = true;
         }
         var outside = from_array(allowed).view(logits.shape).logical_not().to(logits.device);
-        logits.masked_fill_(outside, double.NegativeInfinity);
+        logits.masked_fill_(outside, Scalars.NegativeInfinity);
     }
 }

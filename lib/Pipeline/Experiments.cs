@@ -62,6 +62,7 @@ public static class Experiments
             Reference with { Name = "greedy, no repeated trigram", Decoder = Decoder.Greedy, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
             Reference with { Name = "SQuAD answer within the passage", Decoder = Decoder.Span, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
             Reference with { Name = "SQuAD answer within the passage, beam 4", Decoder = Decoder.Span, Decoding = new DecodingOptions(Beams: 4, NoRepeatNgram: 3) },
+            Reference with { Name = "SQuAD answer within the 2 sentences closest to the question", Decoder = Decoder.Sentence, Decoding = new DecodingOptions(NoRepeatNgram: 3) },
             Reference with { Name = "beam 4 for summaries (trigram blocking, min 40 tokens)", Decoder = Decoder.Task },
             Reference with { Name = "beam 4, summaries in the article's words", Decoder = Decoder.Extractive },
         ]),

@@ -22,6 +22,8 @@ public class BaselineTests
         var context = "Paris is the capital of France. The Seine flows through Paris and Rouen. Lyon is a large city.";
         Assert.Equal("The Seine flows through Paris and Rouen.", Baselines.BestOverlapSentence(context, "Which river flows through Paris?"));
         Assert.Equal("Paris is the capital of France.", Baselines.BestOverlapSentence(context, "What is unrelated?"));   // ties: the first
+        Assert.Equal(["Lyon is a large city.", "Paris is the capital of France.", "The Seine flows through Paris and Rouen."],
+            Baselines.SentencesByOverlap(context, "Which large city is Lyon?"));   // 4 words shared, then 1, then 0
     }
 
     [SkippableFact]

@@ -18,6 +18,9 @@ public class TaskDecodingTests
         Assert.Equal(TaskDecoding.SummaryBeam.Beams, summary.Options.Beams);
         Assert.Equal(TaskDecoding.SummaryBeam.NoRepeatNgram, summary.Options.NoRepeatNgram);
         Assert.True(TaskDecoding.For(TaskKind.QuestionAnswering, byDefault, Gpt2).WithinPassage);
+        Assert.Equal(0, TaskDecoding.For(TaskKind.QuestionAnswering, Decoder.Span, Gpt2).AnswerSentences);
+        Assert.Equal(0, TaskDecoding.For(TaskKind.Summarization, Decoder.Sentence, Gpt2).AnswerSentences);
+        Assert.True(TaskDecoding.For(TaskKind.QuestionAnswering, Decoder.Sentence, Gpt2).AnswerSentences > 0);
         // The experiments' reference is the recipe without the article's words.
         Assert.False(TaskDecoding.For(TaskKind.Summarization, Decoder.Task, Gpt2).ArticleWords);
     }

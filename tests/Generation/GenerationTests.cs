@@ -119,6 +119,10 @@ public class GenerationTests
         Assert.True(new SpanConstraint(passage, tokenizer).Allows(tokenizer.Encode(" Denver"), tokenizer.Encode(" Broncos")[0]));
         Assert.False(new SpanConstraint(passage, tokenizer).Allows(tokenizer.Encode(" Denver"), tokenizer.Encode(" Panthers")[0]));
         Assert.False(new SpanConstraint(passage, tokenizer).Allows([], tokenizer.EndOfText));   // an answer is not empty
+        var sentences = new SpanConstraint(["The Broncos won.", "The Panthers lost."], tokenizer);   // an answer stays inside one segment
+        Assert.True(sentences.Allows(tokenizer.Encode("The"), tokenizer.Encode(" Panthers")[0]));
+        Assert.False(sentences.Allows(tokenizer.Encode("won."), tokenizer.Encode(" The")[0]));
+        Assert.False(sentences.Allows([], tokenizer.Encode(" Denver")[0]));
     }
 
     [Fact]
