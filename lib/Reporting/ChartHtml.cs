@@ -4,9 +4,9 @@ namespace LlmNotebooks.Reporting;
 
 /// <summary>
 /// The HTML of an interactive chart, the same in a notebook cell and in report.html. It draws with the page's
-/// plotly.js when there is one (report.html inlines it), through require.js where the page has that (classic
-/// Jupyter), and otherwise loads plotly.js from its CDN once per page (VS Code, JupyterLab). If plotly.js cannot be
-/// loaded (no internet), the chart's place says so.
+/// plotly.js when there is one (report.html loads the copy beside it), through require.js where the page has that
+/// (classic Jupyter), and otherwise loads plotly.js from its CDN once per page (VS Code, JupyterLab). If plotly.js
+/// cannot be loaded (no internet), the chart's place shows its still image, or says so where it has none.
 /// </summary>
 public static class ChartHtml
 {
@@ -19,7 +19,10 @@ public static class ChartHtml
     /// <summary>Marks every chart's element, so tests and tools can count the charts in a page or a notebook.</summary>
     public const string ChartClass = "llmnb-chart";
 
-    /// <summary>plotly.js itself, to inline once in a page that must work offline.</summary>
+    /// <summary>The name of plotly.js as a file beside a page.</summary>
+    public static string PlotlyFile => $"plotly-{PlotlyVersion}.min.js";
+
+    /// <summary>plotly.js itself, for a page that must work offline.</summary>
     public static string PlotlyScript()
     {
         using var stream = typeof(ChartHtml).Assembly.GetManifestResourceStream("plotly.min.js")
@@ -27,16 +30,20 @@ public static class ChartHtml
         return new StreamReader(stream).ReadToEnd();
     }
 
-    public static string Chart(Figure figure, int height = 450)
+    /// <param name="image">A still image of the same figure, shown until the chart is drawn and where it cannot be.</param>
+    public static string Chart(Figure figure, int height = 450, string? image = null)
     {
         var id = $"{ChartClass}-{Guid.NewGuid():N}";
+        var title = System.Net.WebUtility.HtmlEncode(figure.Title);
+        var still = image is null ? "" : $"<img src=\"{System.Net.WebUtility.HtmlEncode(image)}\" alt=\"{title}\" style=\"max-width:100%\">";
         return $$"""
-            <div id="{{id}}" class="{{ChartClass}}" data-title="{{System.Net.WebUtility.HtmlEncode(figure.Title)}}" style="width:100%;height:{{height}}px"></div>
+            <div id="{{id}}" class="{{ChartClass}}" data-title="{{title}}" style="width:100%;min-height:{{height}}px">{{still}}</div>
             <script type="text/javascript">
             (function () {
               var figure = {{PlotlyJson.Serialize(figure)}};
-              var draw = function (Plotly) { Plotly.newPlot('{{id}}', figure.data, figure.layout, { responsive: true }); };
-              var fail = function () { document.getElementById('{{id}}').textContent = 'This chart needs plotly.js from {{PlotlyCdn}}.js, which could not be loaded (offline?).'; };
+              var place = document.getElementById('{{id}}');
+              var draw = function (Plotly) { place.innerHTML = ''; place.style.height = '{{height}}px'; Plotly.newPlot(place, figure.data, figure.layout, { responsive: true }); };
+              var fail = function () { if (!place.querySelector('img')) place.textContent = 'This chart needs plotly.js from {{PlotlyCdn}}.js, which could not be loaded (offline?).'; };
               if (window.Plotly) { draw(window.Plotly); return; }
               if (typeof requirejs === 'function') { requirejs.config({ paths: { plotly: '{{PlotlyCdn}}' } }); requirejs(['plotly'], draw, fail); return; }
               window.llmnbPlotly = window.llmnbPlotly || new Promise(function (resolve, reject) {

@@ -5,8 +5,10 @@ namespace LlmNotebooks.Reporting;
 
 /// <summary>
 /// Writes a composed report: <c>report.md</c> with a PNG of every figure beside it (ScottPlot), and
-/// <c>report.html</c>, one self-contained page with the same figures as interactive plotly.js charts (plotly.js and
-/// the styles inlined, so it opens offline). Both end with the list of files the numbers were read from.
+/// <c>report.html</c>, with the same figures as interactive plotly.js charts. plotly.js (4.9 MB) is a file beside the
+/// page rather than inlined, so the page stays small enough to commit and review; where that file is missing (a
+/// checkout: it is not committed) the page loads plotly.js from its CDN, and offline it shows the PNGs. Both end with
+/// the list of files the numbers were read from.
 /// </summary>
 static class ReportRenderer
 {
@@ -31,7 +33,7 @@ static class ReportRenderer
                     PngCharts.Save(c.Figure, Path.Combine(outFolder, c.File));
                     figures.Add(c.File);
                     markdown.AppendLine($"![{c.Figure.Title}]({c.File})").AppendLine();
-                    html.AppendLine($"<div class=\"figure\">{ChartHtml.Chart(c.Figure)}</div>");
+                    html.AppendLine($"<div class=\"figure\">{ChartHtml.Chart(c.Figure, image: c.File)}</div>");
                     break;
             }
         }
@@ -43,6 +45,7 @@ static class ReportRenderer
         var markdownPath = Path.Combine(outFolder, MarkdownFile);
         var htmlPath = Path.Combine(outFolder, HtmlFile);
         AtomicFile.WriteAllText(markdownPath, markdown.ToString());
+        AtomicFile.WriteAllText(Path.Combine(outFolder, ChartHtml.PlotlyFile), ChartHtml.PlotlyScript());
         AtomicFile.WriteAllText(htmlPath, Page(title, html.ToString()));
         log?.Invoke($"report: {markdownPath} and {htmlPath} ({figures.Count} figures)");
         return new ReportResult(markdownPath, htmlPath, figures, document.Numbers);
@@ -59,7 +62,7 @@ static class ReportRenderer
           .figure { margin: 1.5em 0; }
           code { background: #f3f3f3; padding: 0 0.2em; }
         </style>
-        <script type="text/javascript">{{ChartHtml.PlotlyScript()}}</script>
+        <script type="text/javascript" src="{{ChartHtml.PlotlyFile}}"></script>
         </head><body>
         {{body}}
         </body></html>
