@@ -123,6 +123,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.All(links, link => Assert.Contains($"<img src=\"{link}\"", html));   // each chart shows its PNG where plotly.js cannot load
         Assert.True(html.Length < 1_000_000, $"report.html is {html.Length:N0} characters: plotly.js belongs beside it, not inside");
         Assert.Contains($"src=\"{ChartHtml.PlotlyFile}\"", html);
+        Assert.DoesNotContain("<script src=\"http", html);   // no script the page needs comes from the internet
         Assert.True(new FileInfo(Path.Combine(pipeline.ReportFolder, ChartHtml.PlotlyFile)).Length > 1_000_000);   // works offline: plotly.js beside the page
     }
 
