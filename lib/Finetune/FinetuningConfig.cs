@@ -51,7 +51,7 @@ public sealed record FinetuningConfig : TrainingConfig
         ["cpu"] = new()
         {
             Mixture = Tasks.Mixture.QuarterReplay,
-            BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 4000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
+            BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 3000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
             Precision = Precision.Bf16, EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
             TaskEvalInterval = 1000, TaskEvalExamples = 100,
         },
