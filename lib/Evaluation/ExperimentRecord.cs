@@ -24,18 +24,40 @@ public sealed record ExperimentRecord(
     /// <summary>The metric name of a task's validation loss at the end of finetuning.</summary>
     public const string TaskLossMetric = "validation loss";
 
-    public void Write(string folder)
+    /// <summary>Where a variant's record lies under an experiments folder: <c>architecture/gpt-2/experiment.json</c>.</summary>
+    public static string PathOf(string experimentsFolder, string experiment, string variant) =>
+        Path.Combine(experimentsFolder, Slug(experiment), Slug(variant), FileName);
+
+    public string Write(string experimentsFolder)
     {
-        Directory.CreateDirectory(folder);
-        JsonFile.Write(Path.Combine(folder, FileName), this);
+        var path = PathOf(experimentsFolder, Experiment, Variant);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        JsonFile.Write(path, this);
+        return path;
     }
 
     /// <summary>Every experiment.json under a folder, in the experiments' order, each reference (variant 0) first.</summary>
     public static IReadOnlyList<(string Path, ExperimentRecord Record)> ReadAll(string folder)
     {
         if (!Directory.Exists(folder)) return [];
-        return Directory.GetFiles(folder, FileName, SearchOption.AllDirectories)
-            .Select(path => (path, Record: JsonFile.Read<ExperimentRecord>(path, "an experiment record")))
-            .OrderBy(r => r.Record.ExperimentIndex).ThenBy(r => r.Record.VariantIndex).ToList();
+        return InOrder(Directory.GetFiles(folder, FileName, SearchOption.AllDirectories)
+            .Select(path => (path, Record: JsonFile.Read<ExperimentRecord>(path, "an experiment record"))));
     }
+
+    /// <summary>
+    /// A run's records, and for the variants it has not measured those a report kept (run folders are not
+    /// committed, a report's copies are, so a report rebuilt from a new run keeps the ablations measured before it).
+    /// </summary>
+    public static IReadOnlyList<(string Path, ExperimentRecord Record)> ReadAll(string runFolder, string keptFolder)
+    {
+        var run = ReadAll(runFolder);
+        var measured = run.Select(r => (r.Record.Experiment, r.Record.Variant)).ToHashSet();
+        return InOrder(run.Concat(ReadAll(keptFolder).Where(k => !measured.Contains((k.Record.Experiment, k.Record.Variant)))));
+    }
+
+    static List<(string Path, ExperimentRecord Record)> InOrder(IEnumerable<(string Path, ExperimentRecord Record)> records) =>
+        records.OrderBy(r => r.Record.ExperimentIndex).ThenBy(r => r.Record.VariantIndex).ToList();
+
+    static string Slug(string name) => string.Join('-', string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' '))
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }

@@ -106,11 +106,10 @@ public static class Experiments
             foreach (var (variant, index) in experiment.Variants.Select((v, i) => (v, i)))
             {
                 cancellation.ThrowIfCancellationRequested();
-                var recordFolder = Path.Combine(folders.Experiments, Slug(experiment.Name), Slug(variant.Name));
-                if (File.Exists(Path.Combine(recordFolder, ExperimentRecord.FileName))) { hooks.Log($"{experiment.Name} / {variant.Name}: done earlier"); continue; }
+                if (File.Exists(ExperimentRecord.PathOf(folders.Experiments, experiment.Name, variant.Name))) { hooks.Log($"{experiment.Name} / {variant.Name}: done earlier"); continue; }
                 hooks.Log($"{experiment.Name} / {variant.Name}");
                 (RunVariant(experiment, variant, budget, dataFolder, folders, hooks, cancellation)
-                    with { ExperimentIndex = All.ToList().IndexOf(experiment), VariantIndex = index }).Write(recordFolder);
+                    with { ExperimentIndex = All.ToList().IndexOf(experiment), VariantIndex = index }).Write(folders.Experiments);
             }
     }
 
@@ -169,7 +168,6 @@ public static class Experiments
             throw new OperationCanceledException($"stopped during {phase}; run the same command again to continue");
     }
 
-    /// <summary>A short stable name for a training config (the run folder of every variant that trains with it).</summary>
     /// <summary>
     /// The names of a variant's pretraining and finetuning runs: keyed by the whole config each trains with (defaults
     /// included), so a changed default trains anew and variants with the same settings share a run.
@@ -181,8 +179,6 @@ public static class Experiments
         return (Key(pretrainConfig), Key(pretrainConfig + finetuneConfig));
     }
 
+    /// <summary>A short stable name for a training config (the run folder of every variant that trains with it).</summary>
     static string Key(string config) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(config)))[..10].ToLowerInvariant();
-
-    static string Slug(string name) => string.Join('-', string.Concat(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : ' '))
-        .Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }

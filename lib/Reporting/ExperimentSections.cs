@@ -30,7 +30,7 @@ static class ExperimentSections
 
     public static void Experiments(ReportDocument d, ReportInputs run)
     {
-        var records = ExperimentRecord.ReadAll(run.Folders.Experiments);
+        var records = run.Experiments;
         d.Md("## Experiments");
         if (records.Count == 0)
         {

@@ -12,9 +12,13 @@ public sealed record ReportResult(string MarkdownPath, string HtmlPath, IReadOnl
 /// </summary>
 public static class ReportBuilder
 {
+    /// <summary>The experiment records a report keeps beside it, so that they outlive the run folder.</summary>
+    public const string ExperimentsFolder = "experiments";
+
     public static ReportResult Build(PipelineFolders run, string outFolder, Action<string>? log = null)
     {
-        var inputs = ReportInputs.Read(run);
+        var kept = Path.Combine(outFolder, ExperimentsFolder);
+        var inputs = ReportInputs.Read(run, kept);
         var document = new ReportDocument();
         ApproachSections.Problem(document, inputs);
         ApproachSections.Model(document, inputs);
@@ -28,7 +32,9 @@ public static class ReportBuilder
         ResultSections.Compute(document, inputs);
         ExperimentSections.Experiments(document, inputs);
         Closing(document);
-        return ReportRenderer.Write(document, $"Report: {run.Name}", outFolder, log);
+        var result = ReportRenderer.Write(document, $"Report: {run.Name}", outFolder, log);
+        foreach (var (_, record) in inputs.Experiments) record.Write(kept);
+        return result;
     }
 
     static void Closing(ReportDocument d) => d.Md("""

@@ -13,7 +13,7 @@ public sealed record EvaluationInputs(string Task, TaskSplit Split, string Sourc
 
 /// <summary>
 /// Everything the report reads from a pipeline run, each file through its own typed reader: run.json, the metrics
-/// and sample logs, the token manifest and tokenizer record, the finetuning data summary, every evaluation, and the targets.
+/// and sample logs, the token manifest and tokenizer record, the finetuning data summary, every evaluation, the targets and the experiments.
 /// <see cref="Source"/> names each file as the report's list of sources does, relative to the run folder.
 /// </summary>
 public sealed record ReportInputs(
@@ -28,9 +28,11 @@ public sealed record ReportInputs(
     IReadOnlyList<MetricsRecord> FinetuneMetrics,
     FinetuneDataRecord? FinetuneData,
     IReadOnlyList<EvaluationInputs> Evaluations,
-    TargetsRecord? Targets)
+    TargetsRecord? Targets,
+    IReadOnlyList<(string Path, ExperimentRecord Record)> Experiments)
 {
-    public static ReportInputs Read(PipelineFolders folders)
+    /// <param name="keptExperiments">The report's own copies of experiment records, for those the run folder lacks.</param>
+    public static ReportInputs Read(PipelineFolders folders, string keptExperiments)
     {
         var pretrain = RunRecord<PretrainingConfig>.Read(folders.Pretrain);
         var tokens = Pretraining.TokensFolder(pretrain.Config, folders.Pretrain);
@@ -48,7 +50,7 @@ public sealed record ReportInputs(
             Directory.Exists(tokens) ? ShardManifest.Load(tokens) : null, TokenizerLearning.ReadIfPresent(Path.Combine(tokens, CorpusPreparer.TokenizerFolder)),
             finetuned ? RunRecord<FinetuningConfig>.Read(folders.Finetune) : null, finetuned ? MetricsLog.Read(folders.Finetune) : [],
             FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, evaluations,
-            TargetsRecord.ReadIfPresent(folders.Root));
+            TargetsRecord.ReadIfPresent(folders.Root), ExperimentRecord.ReadAll(folders.Experiments, keptExperiments));
     }
 
     /// <summary>A file of the run as the report's sources name it: "pretrain/run.json".</summary>

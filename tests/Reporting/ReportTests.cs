@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using LlmNotebooks.Evaluation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Reporting;
 using LlmNotebooks.Training;
@@ -91,6 +92,30 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Contains("| filled to batch_size × context positions |", section);
         Assert.Contains("| batch_size rows | `finetune fill_batches=false`", section);
         Assert.Matches(@"What won: SQuAD F1: [^;]+; CNN/DM R-1: [^;]+; SST-2 accuracy: ", section);
+    }
+
+    /// <summary>
+    /// Run folders are not committed, so a report keeps copies of the experiment records it shows; rebuilt from a run
+    /// that lacks some of them, it still shows those it kept, and the run's own records win over a kept copy.
+    /// </summary>
+    [SkippableFact]
+    public void A_report_keeps_the_experiment_records_it_shows_and_still_shows_them_when_the_run_lacks_them()
+    {
+        RequireRun();
+        var keptByMain = ExperimentRecord.ReadAll(Path.Combine(pipeline.ReportFolder, ReportBuilder.ExperimentsFolder));
+        Assert.Equal(["filled to batch_size × context positions", "batch_size rows"], keptByMain.Select(r => r.Record.Variant));
+
+        var outFolder = Path.Combine(pipeline.Temp.FullName, "report-with-kept");
+        var kept = Path.Combine(outFolder, ReportBuilder.ExperimentsFolder);
+        var reference = keptByMain[0].Record;
+        (reference with { Experiment = "Architecture", Variant = "an earlier run's variant", ExperimentIndex = 4 }).Write(kept);
+        (reference with { TrainingPflop = 99 }).Write(kept);   // stale: the run measured this variant itself
+
+        var markdown = File.ReadAllText(ReportBuilder.Build(pipeline.Folders, outFolder).MarkdownPath);
+        Assert.Contains("### Micro-batches", markdown);
+        Assert.Contains("| an earlier run's variant |", markdown[markdown.IndexOf("### Architecture")..]);
+        Assert.Equal(3, ExperimentRecord.ReadAll(kept).Count);
+        Assert.DoesNotContain(ExperimentRecord.ReadAll(kept), r => r.Record.TrainingPflop == 99);
     }
 
     [SkippableFact]
