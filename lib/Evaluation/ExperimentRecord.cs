@@ -28,12 +28,11 @@ public sealed record ExperimentRecord(
     public static string PathOf(string experimentsFolder, string experiment, string variant) =>
         Path.Combine(experimentsFolder, Slug(experiment), Slug(variant), FileName);
 
-    public string Write(string experimentsFolder)
+    public void Write(string experimentsFolder)
     {
         var path = PathOf(experimentsFolder, Experiment, Variant);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         JsonFile.Write(path, this);
-        return path;
     }
 
     /// <summary>Every experiment.json under a folder, in the experiments' order, each reference (variant 0) first.</summary>
