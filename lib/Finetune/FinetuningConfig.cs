@@ -27,7 +27,7 @@ public sealed record FinetuningConfig : TrainingConfig
     /// </summary>
     [JsonPropertyName("fill_batches")] public bool FillBatches { get; init; } = true;
 
-    public override IReadOnlySet<string> FixedOnResume => new HashSet<string> { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches" };
+    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string> { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches" };
 
     public TaskFormats Formats(Tokenization.TextTokenizer tokenizer, int contextLength) => new(tokenizer, contextLength, QaPrompt);
 

@@ -29,7 +29,7 @@ public sealed record PretrainingConfig : TrainingConfig
     [JsonPropertyName("sample_tokens")] public int SampleTokens { get; init; } = 48;
     [JsonPropertyName("sample_prompts")] public string[] SamplePrompts { get; init; } = ["The", "In a statement on Tuesday,", "Scientists have found"];
 
-    public override IReadOnlySet<string> FixedOnResume => new HashSet<string>
+    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>
         { "model", "context_length", "n_layer", "n_head", "n_embd", "position", "norm", "mlp", "qk_norm", "tied_embeddings", "tokenizer", "corpus" };
 
     public GptConfig ModelConfig(int tokenizerVocabulary)

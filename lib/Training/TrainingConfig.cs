@@ -43,9 +43,9 @@ public abstract record TrainingConfig
         return TokensPerStep / micro;
     }
 
-    public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, MaxSteps);
+    [JsonIgnore] public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, MaxSteps);
 
-    public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip);
+    [JsonIgnore] public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip);
 
     /// <summary>Settings that fix what is trained (the model, its data, its formats): a resumed run cannot change them.</summary>
     [JsonIgnore] public virtual IReadOnlySet<string> FixedOnResume => new HashSet<string>();

@@ -163,6 +163,18 @@ public class TrainerTests
         Assert.Contains("tokens_per_step", Assert.Throws<ArgumentException>(() => Smoke("tokens_per_step=100").AccumulationSteps(64)).Message);
         Assert.Equal(config, TrainingConfigs.FromJson<PretrainingConfig>(TrainingConfigs.ToJson(config)) with { Corpus = config.Corpus, SamplePrompts = config.SamplePrompts });
     }
+
+    [Fact]
+    public void A_config_is_written_as_its_settings_alone_not_what_is_computed_from_them()
+    {
+        // run.json is read back by name: a computed property written beside the settings looks like one of them.
+        foreach (var json in new[] { TrainingConfigs.ToJson(PretrainingConfig.Preset("cpu")), TrainingConfigs.ToJson(LlmNotebooks.Finetune.FinetuningConfig.Preset("cpu")) })
+        {
+            var names = System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateObject().Select(p => p.Name).ToList();
+            Assert.Contains("max_steps", names);
+            Assert.DoesNotContain(names, n => n is "Schedule" or "Optimizer" or "FixedOnResume");
+        }
+    }
 }
 
 [CollectionDefinition(Name)]
