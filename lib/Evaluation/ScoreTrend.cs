@@ -2,9 +2,9 @@ namespace LlmNotebooks.Evaluation;
 
 /// <summary>
 /// A task score as a straight line through log(tokens), fitted by least squares to the scores logged during
-/// training: how many points each doubling of the tokens brought, and where the line would reach a score.
+/// training: how many points each doubling of the tokens brought, and where a line of that slope would reach a score.
 /// </summary>
-public sealed record ScoreTrend(double Slope, double MeanLogTokens, double MeanScore)
+public sealed record ScoreTrend(double Slope)
 {
     /// <summary>How far past the last measured tokens the line is read at all (the report says "a hundred times"): a fit to a handful of points says nothing about more.</summary>
     public const double MaxExtrapolation = 100;
@@ -18,14 +18,18 @@ public sealed record ScoreTrend(double Slope, double MeanLogTokens, double MeanS
         double meanX = xs.Average(), meanY = points.Average(p => p.Score);
         double spread = xs.Sum(x => (x - meanX) * (x - meanX));
         if (spread == 0) return null;
-        return new(xs.Zip(points).Sum(z => (z.First - meanX) * (z.Second.Score - meanY)) / spread, meanX, meanY);
+        return new(xs.Zip(points).Sum(z => (z.First - meanX) * (z.Second.Score - meanY)) / spread);
     }
 
-    /// <summary>The tokens at which the line reaches <paramref name="score"/>; null when it never rises, or only beyond <see cref="MaxExtrapolation"/>× <paramref name="lastTokens"/>.</summary>
-    public double? TokensFor(double score, double lastTokens)
+    /// <summary>
+    /// The tokens at which a line of this slope through (<paramref name="fromTokens"/>, <paramref name="fromScore"/>)
+    /// reaches <paramref name="score"/>: the fitted rate read from another measurement's level, such as the full set's
+    /// score at the end of the run. Null when the line never rises, or only beyond <see cref="MaxExtrapolation"/>× <paramref name="fromTokens"/>.
+    /// </summary>
+    public double? TokensFor(double score, double fromScore, double fromTokens)
     {
         if (Slope <= 0) return null;
-        double logTokens = MeanLogTokens + (score - MeanScore) / Slope;
-        return logTokens > Math.Log(lastTokens * MaxExtrapolation) ? null : Math.Exp(logTokens);
+        double logTokens = Math.Log(fromTokens) + (score - fromScore) / Slope;
+        return logTokens > Math.Log(fromTokens * MaxExtrapolation) ? null : Math.Exp(logTokens);
     }
 }

@@ -1,4 +1,5 @@
 using LlmNotebooks.Evaluation;
+using LlmNotebooks.Finetune;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
 
@@ -26,7 +27,7 @@ static class TargetSections
                 : r.Target.Floor is { } f ? (r.Target.Reaches(score.Value, f) ? "floor" : "**no**") : r.Goal is not null ? "**no**" : "",
         })));
         foreach (var (target, measured, _) in rows.Where(r => r.Measured is { } m && r.Target.Floor is { } f && !r.Target.Reaches(m.Value, f)))
-            if (Curve(d, run, target) is { } text) d.Md(text);
+            if (Curve(d, run, target, measured!) is { } text) d.Md(text);
     }
 
     sealed record Score(double Value, double? Low, double? High, string Source);
@@ -50,29 +51,36 @@ static class TargetSections
         target.GoalBaseline is { } baseline ? Row(run, target, baseline) : target.Goal is { } goal ? new(goal, null, null, TargetsRecord.FileName) : null;
 
     /// <summary>
-    /// The task's score during finetuning against finetuning tokens, a straight line through log(tokens), and where
-    /// that line meets the floor: a rough guide to the budget the floor needs (curves flatten, so it is a lower bound at best).
+    /// The task's score during finetuning against finetuning tokens, a straight line through log(tokens), and where a
+    /// line of that slope from the full set's score at the end meets the floor: a rough guide to the budget the floor
+    /// needs (curves flatten, so it is a lower bound at best). The periodic scores come from a small sample, whose level
+    /// can be far from the full set's, so only their rate is used.
     /// </summary>
-    static string? Curve(ReportDocument d, ReportInputs run, Target target)
+    static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full)
     {
         var key = $"{target.Task} {TaskScoring.Headline(target.Task)}";
-        if (TaskScoring.Headline(target.Task) != target.Metric || target.Floor is not { } floor) return null;
+        if (TaskScoring.Headline(target.Task) != target.Metric || target.Floor is not { } floor || run.Finetune is not { } finetune) return null;
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
         if (ScoreTrend.Fit(points) is not { } trend) return null;
         var source = run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile));
+        var configSource = run.Source(Path.Combine(run.Folders.Finetune, RunRecord<FinetuningConfig>.FileName));
         string Tokens(double tokens) => tokens >= 1e6 ? $"{d.N(tokens / 1e6, "F1", source)}M" : d.N(tokens, "N0", source);
-        string seen = $"{target.Label} during finetuning (the task scores above) went from {d.N(points[0].Score, "F1", source)} at " +
-                      $"{Tokens(points[0].Tokens)} finetuning tokens to {d.N(points[^1].Score, "F1", source)} at {Tokens(points[^1].Tokens)}";
+        string seen = $"{target.Label} on the first {d.N(finetune.Config.TaskEvalExamples, "N0", configSource)} validation examples, scored during " +
+                      $"finetuning (the task scores above), went from {d.N(points[0].Score, "F1", source)} at {Tokens(points[0].Tokens)} finetuning " +
+                      $"tokens to {d.N(points[^1].Score, "F1", source)} at {Tokens(points[^1].Tokens)}";
         if (trend.Slope <= 0) return $"{seen}: no rise to extrapolate a budget from.";
-        string perDoubling = $"{seen}, {d.N(trend.PointsPerDoubling, "F2", source)} points per doubling of the tokens";
-        if (trend.TokensFor(floor, points[^1].Tokens) is not { } needed)
-            return $"{perDoubling}. At that rate a straight line through log(tokens) reaches the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} only beyond " +
-                   "a hundred times this run's tokens, further than such a line can be read: this budget is too small to say what the floor needs.";
-        double ratio = needed / points[^1].Tokens;
+        string fullAtEnd = $"The full validation set gives {d.N(full.Value, "F2", full.Source)} at the end; the sample's level is not the full set's, " +
+                           "so only its rate is read, from there";
+        string perDoubling = $"{seen}, {d.N(trend.PointsPerDoubling, "F2", source)} points per doubling of the tokens (a straight line through log(tokens)). {fullAtEnd}";
+        double lastTokens = points[^1].Tokens;
+        if (trend.TokensFor(floor, full.Value, lastTokens) is not { } needed)
+            return $"{perDoubling}: at that rate the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} lies beyond a hundred times this run's tokens, " +
+                   "further than such a line can be read; this budget is too small to say what the floor needs.";
+        double ratio = needed / lastTokens;
         double seconds = ratio * run.FinetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind).WallSeconds;
-        return $"{perDoubling}. A straight line through log(tokens) reaches the floor of " +
-               $"{d.N(floor, "0.##", TargetsRecord.FileName)} at about {Tokens(needed)} finetuning tokens, {d.N(ratio, "N0", source)}× this run's " +
-               $"(about {d.Duration(seconds, source)} of finetuning at its speed); such curves flatten, so take it as the least it would need.";
+        return $"{perDoubling}: it reaches the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} at about {Tokens(needed)} finetuning tokens, " +
+               $"{d.N(ratio, "F1", source)}× this run's (about {d.Duration(seconds, source)} of finetuning at its speed); such curves flatten, " +
+               "so take it as the least it would need.";
     }
 }
