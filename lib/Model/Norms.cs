@@ -34,7 +34,8 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var wide = x.to(ScalarType.Float32);
         using var eps = epsilon.ToScalar();
-        return (wide * (wide.pow(Scalars.Two).mean([-1], keepdim: true) + eps).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
+        // add(eps) alone would pass libtorch an implicit alpha of 1, which the GC may free during the call (see Scalars).
+        return (wide * wide.pow(Scalars.Two).mean([-1], keepdim: true).add(eps, Scalars.One).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
     }
 }
 

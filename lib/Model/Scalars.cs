@@ -16,5 +16,8 @@ public static class Scalars
 
     public static readonly Scalar Zero = 0.0.ToScalar();
 
+    /// <summary>The alpha of an add: <c>add(scalar)</c> would make an implicit one (an RMSNorm in a long SQuAD evaluation died of it).</summary>
+    public static readonly Scalar One = 1.0.ToScalar();
+
     public static readonly Scalar Two = 2.0.ToScalar();
 }
