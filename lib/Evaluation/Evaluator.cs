@@ -93,12 +93,12 @@ public static class Evaluator
         var records = items.Select((item, i) => new PredictionRecord(item.Id, item.Input, predictions[i], item.References,
             item.Prompt?.Prompt.Length ?? 0, item.Prompt?.TruncatedTokens ?? 0)).ToList();
         var references = items.Select(i => i.References).ToList();
-        var scores = TaskMetrics.Score(task, "our model", predictions, references, options.Stem);
+        var scores = TaskMetrics.Score(task, ScoreRow.OurModel, predictions, references, options.Stem);
         if (kind == TaskKind.Sentiment && options.Likelihood)
         {
             var likelihoods = LabelLikelihood.Scores(model, formats, items.Select(i => i.Prompt));
-            scores.AddRange(TaskMetrics.Labels(task, "our model (label likelihood)", LabelLikelihood.Choose(likelihoods), references));
-            scores.AddRange(TaskMetrics.Labels(task, "our model (calibrated label likelihood)", LabelLikelihood.Choose(likelihoods, LabelLikelihood.Prior(model, formats)), references));
+            scores.AddRange(TaskMetrics.Labels(task, ScoreRow.LabelLikelihood, LabelLikelihood.Choose(likelihoods), references));
+            scores.AddRange(TaskMetrics.Labels(task, ScoreRow.CalibratedLikelihood, LabelLikelihood.Choose(likelihoods, LabelLikelihood.Prior(model, formats)), references));
         }
         if (options.Baselines)
         {

@@ -11,6 +11,9 @@ namespace LlmNotebooks.Evaluation;
 public sealed record ScoreRow(string Task, string System, string Metric, double Value, double? Low, double? High, int Examples, string Source)
 {
     public const string Measured = "measured";
+    /// <summary>The systems a model's own rows are named by: its generated answers, and SST-2's label likelihoods.</summary>
+    public const string OurModel = "our model", LabelLikelihood = "our model (label likelihood)",
+        CalibratedLikelihood = "our model (calibrated label likelihood)";
     public bool IsPublished => Source != Measured;
 }
 

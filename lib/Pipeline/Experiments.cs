@@ -141,7 +141,7 @@ public static class Experiments
         var finetuneMetrics = MetricsLog.Read(finetune);
         scores.AddRange(TaskLosses(finetuneMetrics));
         if (TaskMetrics.Forgetting(finetuneMetrics) is { } forgetting)
-            scores.Add(new ScoreRow(Mixture.Pretrain, "our model", TaskMetrics.ForgettingMetric, forgetting, null, null, 0, ScoreRow.Measured));
+            scores.Add(new ScoreRow(Mixture.Pretrain, ScoreRow.OurModel, TaskMetrics.ForgettingMetric, forgetting, null, null, 0, ScoreRow.Measured));
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
         var finetuneLog = finetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
@@ -158,7 +158,7 @@ public static class Experiments
         var last = finetuneMetrics.LastOrDefault(r => r.Kind == MetricsRecord.EvalKind);
         if (last?.Validation is null) yield break;
         foreach (var (task, loss) in last.Validation.Where(v => v.Key != Mixture.Pretrain))
-            yield return new ScoreRow(task, "our model", ExperimentRecord.TaskLossMetric, loss, null, null, 0, ScoreRow.Measured);
+            yield return new ScoreRow(task, ScoreRow.OurModel, ExperimentRecord.TaskLossMetric, loss, null, null, 0, ScoreRow.Measured);
     }
 
     static void Train<T>(string runFolder, string phase, PipelineHooks hooks, Func<bool, TrainingResult> train) where T : TrainingConfig

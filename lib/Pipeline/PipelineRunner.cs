@@ -85,7 +85,7 @@ public static class PipelineRunner
                     }
                     var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, split, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
                     Evaluator.Save(folder, result);
-                    hooks.Log($"evaluate {task} ({split}): {string.Join(", ", result.Scores.Where(s => s.System == "our model").Select(s => $"{s.Metric} {s.Value:F1}"))} " +
+                    hooks.Log($"evaluate {task} ({split}): {string.Join(", ", result.Scores.Where(s => s.System == ScoreRow.OurModel).Select(s => $"{s.Metric} {s.Value:F1}"))} " +
                               $"({result.Predictions.Count} examples{(result.Summary.RecordsSkipped > 0 ? $"; {result.Summary.RecordsSkipped} records skipped" : "")})");
                 }
         }

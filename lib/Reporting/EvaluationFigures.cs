@@ -40,6 +40,6 @@ public static class EvaluationFigures
             highs.Add(interval.High);
         }
         return new BarFigure($"{task}: {ExampleScores.Metric(task)} by input length", $"mean {ExampleScores.Metric(task)} (%)", categories,
-            [new BarGroup("our model", means, lows, highs)]);
+            [new BarGroup(ScoreRow.OurModel, means, lows, highs)]);
     }
 }

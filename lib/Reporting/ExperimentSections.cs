@@ -60,7 +60,7 @@ static class ExperimentSections
     }
 
     static ScoreRow? Score(ExperimentRecord record, Measure measure) =>
-        record.Scores.FirstOrDefault(s => s.Task == measure.Task && s.Metric == measure.Metric && s.System == "our model");
+        record.Scores.FirstOrDefault(s => s.Task == measure.Task && s.Metric == measure.Metric && s.System == ScoreRow.OurModel);
 
     /// <summary>"SQuAD F1: question first (3.20 against 0.70 for the reference, outside its interval)".</summary>
     static string Winner(ReportDocument d, ReportInputs run, IReadOnlyList<(string Path, ExperimentRecord Record)> variants, Measure measure)

@@ -37,7 +37,7 @@ static class TargetSections
         if (target.Task == Mixture.Pretrain)
             return TaskMetrics.Forgetting(run.FinetuneMetrics) is { } change
                 ? new(change, null, null, run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile))) : null;
-        return Row(run, target, "our model");
+        return Row(run, target, target.System);
     }
 
     static Score? Row(ReportInputs run, Target target, string system)
@@ -59,7 +59,9 @@ static class TargetSections
     static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full)
     {
         var key = $"{target.Task} {TaskScoring.Headline(target.Task)}";
-        if (TaskScoring.Headline(target.Task) != target.Metric || target.Floor is not { } floor || run.Finetune is not { } finetune) return null;
+        // The periodic scores are of generated answers: a target read from another row has no curve here.
+        if (TaskScoring.Headline(target.Task) != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
+            || run.Finetune is not { } finetune) return null;
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
         if (ScoreTrend.Fit(points) is not { } trend) return null;

@@ -128,6 +128,10 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Matches(@"\| SQuAD F1 \| \d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] \| ≥ 20\.2 \(the SQuAD paper's sliding-window baseline\) \| ≥ 25 \| (\*\*no\*\*|floor|goal) \|", section);
         Assert.Matches(@"\| CNN/DM ROUGE-1 \| [\d.]+ \[[\d.]+, [\d.]+\] \| ≥ 22 \| ≥ [\d.]+ \(Lead-3 on the same examples\) \|", section);
         Assert.Contains("| forgetting (pretraining validation loss after − before) |", section);
+        // SST-2's answer is its calibrated label likelihood: the row shows that score, not the generated label's.
+        var sst2 = ScoreTable.Load(pipeline.Folders.EvalTask("sst2", LlmNotebooks.Tasks.TaskSplit.Validation));
+        double calibrated = sst2.Single(r => r.System == ScoreRow.CalibratedLikelihood && r.Metric == "accuracy").Value;
+        Assert.Contains($"| SST-2 accuracy (calibrated label likelihood) | {calibrated.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} [", section);
         // A smoke model misses its floors; the task scores logged during its finetuning (on the smoke preset's 4
         // examples per task) say how far the trend goes.
         Assert.Contains("on the first 4 validation examples, scored during finetuning (the task scores above), went from", section);
