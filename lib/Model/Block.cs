@@ -31,8 +31,9 @@ public sealed class Block : Module<Tensor, AttentionScope, Tensor>
     public override Tensor forward(Tensor x, AttentionScope scope)
     {
         using var disposeScope = NewDisposeScope();
-        x = x + attn.forward(ln_1.forward(x), scope);
-        x = x + mlp.forward(ln_2.forward(x));
+        // add(…, One), not +: the operator passes libtorch an implicit alpha the GC may free mid-call (see Scalars).
+        x = x.add(attn.forward(ln_1.forward(x), scope), Scalars.One);
+        x = x.add(mlp.forward(ln_2.forward(x)), Scalars.One);
         return x.MoveToOuterDisposeScope();
     }
 }

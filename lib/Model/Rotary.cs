@@ -24,6 +24,6 @@ public static class Rotary
         var (cos, sin) = (angles.cos().to(x.dtype), angles.sin().to(x.dtype));
         var first = x.narrow(-1, 0, half);
         var second = x.narrow(-1, half, half);
-        return cat([first * cos - second * sin, first * sin + second * cos], dim: -1).MoveToOuterDisposeScope();
+        return cat([first * cos - second * sin, (first * sin).add(second * cos, Scalars.One)], dim: -1).MoveToOuterDisposeScope();
     }
 }

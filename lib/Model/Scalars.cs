@@ -16,7 +16,7 @@ public static class Scalars
 
     public static readonly Scalar Zero = 0.0.ToScalar();
 
-    /// <summary>The alpha of an add: <c>add(scalar)</c> would make an implicit one (an RMSNorm in a long SQuAD evaluation died of it).</summary>
+    /// <summary>The alpha of every add: <c>a + b</c> and <c>add(scalar)</c> make an implicit one (two SQuAD evaluations of the cpu model died of it).</summary>
     public static readonly Scalar One = 1.0.ToScalar();
 
     public static readonly Scalar Two = 2.0.ToScalar();
