@@ -26,7 +26,7 @@ static class ApproachSections
 
     public static void Model(ReportDocument d, ReportInputs run)
     {
-        var source = run.Source(Path.Combine(run.Folders.Pretrain, RunRecord<PretrainingConfig>.FileName));
+        var source = run.PretrainConfigSource;
         var model = run.Pretrain.Model;
         d.Md("## Approach and methods\n\n### Model\n\n" + Architecture(run.Finetune?.Model ?? model) + "\n\n" + ReportDocument.Table(["setting", "value"],
         [
@@ -91,11 +91,11 @@ static class ApproachSections
 
     public static void Setup(ReportDocument d, ReportInputs run)
     {
-        var source = run.Source(Path.Combine(run.Folders.Pretrain, RunRecord<PretrainingConfig>.FileName));
+        var source = run.PretrainConfigSource;
         d.Md("### Training setup and hardware\n\n" + ReportDocument.Table(["", "pretraining"], PhaseSettings(d, run.Pretrain.Config, source)));
         if (run.Finetune is { } finetune)
         {
-            var finetuneSource = run.Source(Path.Combine(run.Folders.Finetune, RunRecord<PretrainingConfig>.FileName));
+            var finetuneSource = run.FinetuneConfigSource;
             d.Md(ReportDocument.Table(["", "finetuning"], [.. PhaseSettings(d, finetune.Config, finetuneSource),
                 ["SQuAD prompt order", finetune.Config.QaPrompt == Tasks.QaPrompt.QuestionFirst ? "question, then passage" : "passage, then question"],
                 ["prompt attention", finetune.Config.PromptAttention == PromptAttention.Bidirectional ? "bidirectional over the prompt (prefix LM)" : "causal"]]));

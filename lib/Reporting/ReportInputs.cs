@@ -55,4 +55,13 @@ public sealed record ReportInputs(
 
     /// <summary>A file of the run as the report's sources name it: "pretrain/run.json".</summary>
     public string Source(string path) => Path.GetRelativePath(Folders.Root, path).Replace('\\', '/');
+
+    /// <summary>The pretraining run.json as the report's sources name it.</summary>
+    public string PretrainConfigSource => Source(Path.Combine(Folders.Pretrain, RunRecord<PretrainingConfig>.FileName));
+
+    /// <summary>The finetuning run.json as the report's sources name it.</summary>
+    public string FinetuneConfigSource => Source(Path.Combine(Folders.Finetune, RunRecord<FinetuningConfig>.FileName));
+
+    /// <summary>The finetuning metrics log as the report's sources name it.</summary>
+    public string FinetuneMetricsSource => Source(Path.Combine(Folders.Finetune, MetricsLog.MetricsFile));
 }

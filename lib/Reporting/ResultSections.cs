@@ -53,7 +53,7 @@ static class ResultSections
         d.Md("### Finetuning");
         var records = run.FinetuneMetrics;
         if (run.Finetune is not { } finetune || records.Count == 0) { d.Md("Finetuning has not run for this pipeline yet."); return; }
-        var source = run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile));
+        var source = run.FinetuneMetricsSource;
         var evals = records.Where(r => r.Kind == MetricsRecord.EvalKind).ToList();
         var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
         var last = train[^1];

@@ -36,7 +36,7 @@ static class TargetSections
     {
         if (target.Task == Mixture.Pretrain)
             return TaskMetrics.Forgetting(run.FinetuneMetrics) is { } change
-                ? new(change, null, null, run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile))) : null;
+                ? new(change, null, null, run.FinetuneMetricsSource) : null;
         return Row(run, target, target.System);
     }
 
@@ -65,8 +65,8 @@ static class TargetSections
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
         if (ScoreTrend.Fit(points) is not { } trend) return null;
-        var source = run.Source(Path.Combine(run.Folders.Finetune, MetricsLog.MetricsFile));
-        var configSource = run.Source(Path.Combine(run.Folders.Finetune, RunRecord<FinetuningConfig>.FileName));
+        var source = run.FinetuneMetricsSource;
+        var configSource = run.FinetuneConfigSource;
         string Tokens(double tokens) => tokens >= 1e6 ? $"{d.N(tokens / 1e6, "F1", source)}M" : d.N(tokens, "N0", source);
         string seen = $"{target.Label} on the first {d.N(finetune.Config.TaskEvalExamples, "N0", configSource)} validation examples, scored during " +
                       $"finetuning (the task scores above), went from {d.N(points[0].Score, "F1", source)} at {Tokens(points[0].Tokens)} finetuning " +
