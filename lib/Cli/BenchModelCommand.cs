@@ -18,7 +18,7 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         public string Presets { get; init; } = "tiny,small,gpt2-124m";
 
         [CommandOption("--precision <LIST>")]
-        [Description("fp32, bf16 or both (comma-separated).")]
+        [Description("fp32, bf16 or both (comma-separated); only these are measured.")]
         [DefaultValue("fp32,bf16")]
         public string Precision { get; init; } = "fp32,bf16";
 
@@ -45,13 +45,14 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
     {
         TorchRuntime.Initialize();
         var presets = settings.Presets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) ? parsed : throw new ArgumentException($"unknown precision '{p}' (fp32 or bf16)")).ToList();
-        console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}");
         var device = ComputeDevice.Resolve(settings.Device);
-        double fp32 = MatmulCeiling.Measure(dtype: torch.ScalarType.Float32, device: device);
-        double bf16 = MatmulCeiling.Measure(dtype: torch.ScalarType.BFloat16, device: device);
-        console.MarkupLine($"matmul ceiling on {ComputeDevice.Name(device)} (2048², measured): fp32 [bold]{fp32:F0}[/] GFLOP/s, bf16 [bold]{bf16:F0}[/] GFLOP/s");
+        var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) ? parsed
+                : throw new ArgumentException($"unknown precision '{p}' for --precision (fp32 or bf16)")).Distinct().ToList();
+        console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}");
+        var ceilings = precisions.ToDictionary(p => p, p => MatmulCeiling.Measure(p.ComputeType(), device));
+        console.MarkupLine($"matmul ceiling on {ComputeDevice.Name(device)} (best of several trials after a warm-up): " +
+                           string.Join(", ", ceilings.Select(c => $"{c.Key.Name()} [bold]{c.Value:N0}[/] GFLOP/s")));
 
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumns("preset", "params", "batch × ctx", "precision", "train tokens/s", "MFU (vs its ceiling)", "generate tok/s (KV cache)", "generate tok/s (no cache)");
@@ -65,10 +66,11 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
             {
                 cancellation.ThrowIfCancellationRequested();
                 int batch = settings.Batch ?? BatchSizes.GetValueOrDefault(preset, 8);
-                var r = TrainingBenchmark.Measure(preset, config, batch, precision, precision == Precision.Bf16 ? bf16 : fp32, settings.Steps, device);
-                console.MarkupLine($"  {preset} {precision.Name()}: {r.TrainingTokensPerSecond:N0} training tokens/s, MFU {r.Mfu:P0}");
+                var r = TrainingBenchmark.Measure(preset, config, batch, precision, ceilings[precision], settings.Steps, device);
+                string mfu = Markup.Escape(Mfu.Describe(r.TrainingTokensPerSecond, r.TrainingFlopsPerToken, ceilings[precision]));
+                console.MarkupLine($"  {preset} {precision.Name()}: {r.TrainingTokensPerSecond:N0} training tokens/s, {mfu}");
                 table.AddRow(preset, $"{parameters / 1e6:F1}M", $"{batch} × {config.ContextLength}", precision.Name(),
-                    $"{r.TrainingTokensPerSecond:N0}", $"{r.Mfu:P0}", $"{r.GenerationTokensPerSecondCached:N0}", $"{r.GenerationTokensPerSecondUncached:N0}");
+                    $"{r.TrainingTokensPerSecond:N0}", r.Mfu is { } share ? $"{share:P0}" : "n/a", $"{r.GenerationTokensPerSecondCached:N0}", $"{r.GenerationTokensPerSecondUncached:N0}");
             }
         }
         console.Write(table);

@@ -37,10 +37,15 @@ static class ResultSections
     }
 
     /// <summary>Median tokens/s and MFU against the run's own matmul ceiling, precision and peak memory.</summary>
-    static string Throughput(ReportDocument d, IReadOnlyList<MetricsRecord> train, string ceilingPrecision, string source) =>
-        $"Median throughput {d.N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s, " +
-        $"median MFU {d.N(100 * Median(train.Select(r => r.Mfu!.Value)), "F0", source)}% of the measured {ceilingPrecision} matmul ceiling " +
-        $"(training in {train[^1].Precision}); peak memory {d.N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.";
+    static string Throughput(ReportDocument d, IReadOnlyList<MetricsRecord> train, string ceilingPrecision, string source)
+    {
+        // Steps whose MFU the log leaves out ran above the measured ceiling: that ceiling is wrong, so no median is given.
+        var mfu = train.Where(r => r.Mfu is not null).Select(r => r.Mfu!.Value).ToList();
+        return $"Median throughput {d.N(Median(train.Select(r => r.TokensPerSecond!.Value)), "N0", source)} tokens/s, " +
+               (mfu.Count == train.Count ? $"median MFU {d.N(100 * Median(mfu), "F0", source)}% of the measured {ceilingPrecision} matmul ceiling "
+                   : $"no MFU (the measured {ceilingPrecision} matmul ceiling was below the training rate) ") +
+               $"(training in {train[^1].Precision}); peak memory {d.N(train.Max(r => r.PeakMemoryMb!.Value), "N0", source)} MB.";
+    }
 
     static double Median(IEnumerable<double> values)
     {

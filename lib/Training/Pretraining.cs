@@ -72,12 +72,12 @@ public static class Pretraining
         var tokens = TokensFolder(config, runFolder);
         long? corpus = File.Exists(Path.Combine(tokens, ShardManifest.FileName)) ? ShardManifest.Load(tokens).Splits[ShardManifest.Train].Tokens : null;
         var device = Platform.ComputeDevice.Resolve(config.Device);
+        double ceiling = Platform.MatmulCeiling.Measure(config.Precision.ComputeType(), device);
         using var model = new Gpt(modelConfig, config.Seed);
         model.to(device);
-        var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
         using var step = new TrainingStep(model, config.Optimizer, config.Precision);
         double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
-        double ceiling = Platform.MatmulCeiling.BestOfThree(config.Precision.ComputeType(), device);
+        var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
         return (budget, budget.Eta(config.MaxSteps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {config.Precision.Name()}", ceiling));
     }
 

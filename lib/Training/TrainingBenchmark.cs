@@ -8,7 +8,7 @@ namespace LlmNotebooks.Training;
 
 /// <summary>Measured throughput of one model shape in one precision.</summary>
 public sealed record ThroughputResult(string Preset, Precision Precision, int BatchSize, double TrainingTokensPerSecond,
-    double Mfu, double GenerationTokensPerSecondCached, double GenerationTokensPerSecondUncached, double TrainingFlopsPerToken);
+    double? Mfu, double GenerationTokensPerSecondCached, double GenerationTokensPerSecondUncached, double TrainingFlopsPerToken);
 
 /// <summary>
 /// Training and generation throughput on random tokens: training is forward + backward + AdamW through the same
@@ -24,7 +24,7 @@ public static class TrainingBenchmark
         model.to(device);
         using var step = new TrainingStep(model, new OptimizerSettings(), precision);
         double tokensPerSecond = TrainingTokensPerSecond(step, batchSize, trainingSteps);
-        double mfu = tokensPerSecond * model.TrainingFlopsPerToken / (ceiling * 1e9);
+        var mfu = Training.Mfu.Of(tokensPerSecond, model.TrainingFlopsPerToken, ceiling);
 
         int[] prompt = Enumerable.Range(1, 16).ToArray();
         double Generate(bool cache)

@@ -22,7 +22,7 @@ public sealed record TrainingBudget(long Steps, long TokensPerStep, double Flops
     public string Eta(long stepsLeft, double tokensPerSecond, string measuredOver, double? ceilingGflops = null)
     {
         var time = TimeSpan.FromSeconds(stepsLeft * TokensPerStep / tokensPerSecond);
-        var mfu = ceilingGflops is > 0 ? $", MFU {tokensPerSecond * FlopsPerToken / (ceilingGflops.Value * 1e9):P0} of the measured {ceilingGflops:N0} GFLOP/s" : "";
+        var mfu = ceilingGflops is { } ceiling ? $", {Mfu.Describe(tokensPerSecond, FlopsPerToken, ceiling)}" : "";
         return $"ETA: {Duration(time)} for {stepsLeft:N0} steps at {tokensPerSecond:N0} tokens/s ({measuredOver}{mfu})";
     }
 

@@ -39,31 +39,32 @@ public static class TrainingRun
     {
         Guard(runFolder, resume);
         var device = ComputeDevice.Resolve(config.Device);
+        double ceiling = MatmulCeiling.Measure(config.Precision.ComputeType(), device);
         torch.manual_seed(config.Seed);
         var record = resume ? RunRecord<T>.Read(runFolder) : null;
         using var model = record is null ? newModel() : new Gpt(record.Model);
         if (model.Config.VocabSize < tokenizer.VocabSize)
             throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
         model.to(device);
-        using var training = new TrainingStep(model, config.Optimizer, config.Precision);
         var store = new CheckpointStore(runFolder);
         var log = new MetricsLog(runFolder);
-        var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         if (record is null)
         {
             Directory.CreateDirectory(runFolder);
             record = new RunRecord<T>(config, model.Config, model.ParameterCount(), model.ParameterCount(includeEmbeddings: false), model.TrainingFlopsPerToken,
                 tokenizer.Manifest, CpuInfo.Detect(), torch.get_num_threads(), ComputeDevice.Name(device), TorchRuntime.BuildDevice,
-                MatmulCeiling.BestOfThree(config.Precision.ComputeType(), device), config.Precision.Name());
+                ceiling, config.Precision.Name());
             record.Write(runFolder);
         }
         else if (record.Config != config) (record with { Config = config }).Write(runFolder);   // e.g. more max_steps
+        using var training = new TrainingStep(model, config.Optimizer, config.Precision);
+        var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         hooks.Started?.Invoke(runFolder);
 
         var trainer = new Trainer(training, data, config.Schedule, config.AccumulationSteps(model.Config.ContextLength), config.MaxSteps, state);
         trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
-            hooks.Log, record.MatmulCeilingGflops));
-        trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, record.MatmulCeilingGflops, config.Precision));
+            hooks.Log, ceiling));
+        trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, config.Precision));
         trainer.Callbacks.Add(new Validation(log, config.EvalInterval, hooks.Log));
         trainer.Callbacks.AddRange(hooks.ExtraCallbacks?.Invoke(tokenizer) ?? []);
         trainer.Callbacks.Add(new Sampling(log, config.SampleInterval, samplePrompts, tokenizer, hooks.Log));

@@ -87,4 +87,16 @@ public class CommandLineTests
         Assert.Matches(@"squad\s+.*missing", result.Output);
         Assert.Contains("libstdc++ fix", result.Output);
     }
+
+    [Fact]
+    public void Bench_model_measures_only_the_precisions_it_is_given()
+    {
+        var result = TestEnvironment.RunCli("bench", "model", "--presets", "smoke", "--precision", "fp32", "--steps", "1");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var ceiling = Assert.Single(result.Output.Split('\n'), l => l.StartsWith("matmul ceiling"));
+        Assert.Matches(@"fp32 [\d,]+ GFLOP/s", ceiling);
+        Assert.DoesNotContain("bf16", ceiling);
+        Assert.Matches(@"smoke fp32: [\d,]+ training tokens/s, MFU \d+ ?%", result.Output);
+        Assert.DoesNotContain("smoke bf16", result.Output);
+    }
 }

@@ -31,6 +31,15 @@ public class TrainingBudgetTests
         Assert.Contains("ETA: 2.3 days", budget.Eta(stepsLeft: 40_000, tokensPerSecond: 1000, "x"));
     }
 
+    [Fact]
+    public void An_mfu_above_the_ceiling_is_not_given()
+    {
+        Assert.Equal(0.5, Mfu.Of(tokensPerSecond: 1000, flopsPerToken: 1e9, ceilingGflops: 2000));
+        Assert.Null(Mfu.Of(tokensPerSecond: 71, flopsPerToken: 34.7e6, ceilingGflops: 0.9));   // the 275 % of an emulated bf16 ceiling
+        Assert.Null(Mfu.Of(1000, 1e9, 0));
+        Assert.StartsWith("no MFU: the measured ceiling (0.9 GFLOP/s) is below the training rate", Mfu.Describe(71, 34.7e6, 0.9));
+    }
+
     [SkippableFact]
     public void A_run_says_its_budget_at_the_start_and_its_eta_after_a_few_steps()
     {

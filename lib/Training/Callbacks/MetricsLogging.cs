@@ -9,7 +9,7 @@ public sealed class MetricsLogging(MetricsLog log, double flopsPerToken, double 
     {
         Step = step.Step, Tokens = step.Tokens, WallSeconds = trainer.State.WallSeconds, TrainLoss = step.Loss, LearningRate = step.LearningRate,
         GradNorm = step.GradientNorm, TokensPerSecond = step.TokensPerSecond,
-        Mfu = step.TokensPerSecond * flopsPerToken / (ceilingGflops * 1e9),
+        Mfu = Training.Mfu.Of(step.TokensPerSecond, flopsPerToken, ceilingGflops),
         PeakMemoryMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6,
         Precision = precision.Name(),
         Mixture = trainer.Data.Seen(step.Step),
