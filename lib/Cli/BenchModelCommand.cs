@@ -18,9 +18,8 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         public string Presets { get; init; } = "tiny,small,gpt2-124m";
 
         [CommandOption("--precision <LIST>")]
-        [Description("fp32, bf16 or both (comma-separated); only these are measured.")]
-        [DefaultValue("fp32,bf16")]
-        public string Precision { get; init; } = "fp32,bf16";
+        [Description("fp32, bf16 or both (comma-separated); only these are measured. Default: fp32, and bf16 where this hardware computes it natively.")]
+        public string? Precision { get; init; }
 
         [CommandOption("--batch <N>")]
         [Description("Sequences per step for every preset, instead of each preset's own batch size.")]
@@ -46,10 +45,13 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         TorchRuntime.Initialize();
         var presets = settings.Presets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var device = ComputeDevice.Resolve(settings.Device);
-        var precisions = settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) ? parsed
-                : throw new ArgumentException($"unknown precision '{p}' for --precision (fp32 or bf16)")).Distinct().ToList();
-        console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}");
+        var hardware = ComputeHardware.Detect(device);
+        var precisions = settings.Precision is null ? TrainingBenchmark.DefaultPrecisions(hardware)
+            : settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) && parsed != Training.Precision.Auto ? parsed
+                    : throw new ArgumentException($"unknown precision '{p}' for --precision (fp32 or bf16)")).Distinct().ToList();
+        console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}; " +
+                           $"bf16 {(hardware.Bf16.Native ? "native" : "emulated")}: {Markup.Escape(hardware.Bf16.Why)}");
         var ceilings = precisions.ToDictionary(p => p, p => MatmulCeiling.Measure(p.ComputeType(), device));
         console.MarkupLine($"matmul ceiling on {ComputeDevice.Name(device)} (best of several trials after a warm-up): " +
                            string.Join(", ", ceilings.Select(c => $"{c.Key.Name()} [bold]{c.Value:N0}[/] GFLOP/s")));

@@ -22,13 +22,13 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         Platform.TorchRuntime.Initialize();
         if (settings.Plan)
         {
-            console.MarkupLine($"timing {Markup.Escape(config.Model)} ({config.Precision.Name()}, batch {config.BatchSize})…");
-            var (budget, eta) = Pretraining.Plan(config, runFolder);
+            console.MarkupLine($"timing {Markup.Escape(config.Model)} (batch {config.BatchSize})…");
+            var (budget, eta) = Pretraining.Plan(config, runFolder, message => console.MarkupLine(Markup.Escape(message)));
             console.MarkupLine(Markup.Escape(budget.ToString()));
             console.MarkupLine(Markup.Escape(eta));
             return 0;
         }
-        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] ({config.Precision.Name()}) for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
+        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "pretrain", hooks =>
             Pretraining.Run(config, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
         return TrainingDisplay.Result(console, result);

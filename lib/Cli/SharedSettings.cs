@@ -26,7 +26,7 @@ public class DeviceSettings : CommandSettings
 public class TrainingSettings : DataSettings
 {
     [CommandOption("--preset <NAME>")]
-    [Description("smoke (seconds), demo (a few minutes), cpu (about an hour on 2 cores), gpu (GPT-2 small; CUDA build); pretrain also has gpu-small.")]
+    [Description("smoke (seconds), demo (a few minutes), cpu (the committed report's run), gpu (GPT-2 small; CUDA build); pretrain also has gpu-small.")]
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
@@ -39,6 +39,6 @@ public class TrainingSettings : DataSettings
     public bool Resume { get; init; }
 
     [CommandOption("--set <KEY=VALUE>")]
-    [Description("Override a training setting (repeatable), e.g. --set max_steps=500 --set precision=fp32.")]
+    [Description("Override a training setting (repeatable), e.g. --set max_steps=500 --set precision=fp32 (the default, auto, is bf16 where the hardware computes it natively).")]
     public string[] Overrides { get; init; } = [];
 }

@@ -27,7 +27,7 @@ public sealed record FinetuningConfig : TrainingConfig
     /// </summary>
     [JsonPropertyName("fill_batches")] public bool FillBatches { get; init; } = true;
 
-    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string> { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches" };
+    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>(base.FixedOnResume) { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches" };
 
     public TaskFormats Formats(Tokenization.TextTokenizer tokenizer, int contextLength) => new(tokenizer, contextLength, QaPrompt);
 
@@ -42,7 +42,7 @@ public sealed record FinetuningConfig : TrainingConfig
         ["demo"] = new()
         {
             BatchSize = 8, TokensPerStep = 8 * 256 * 2, MaxSteps = 150, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 20,
-            Precision = Precision.Bf16, MaxExamplesPerTask = 4000, EvalInterval = 50, EvalBatches = 4, SampleInterval = 150, CheckpointInterval = 50,
+            MaxExamplesPerTask = 4000, EvalInterval = 50, EvalBatches = 4, SampleInterval = 150, CheckpointInterval = 50,
         },
         // About an hour and a half on 2 CPU cores, from the cpu pretraining run (context 512). The tasks are scored on
         // 100 held-out examples every 1,000 steps: the report's task-score curve, and its reading of the targets it misses.
@@ -55,13 +55,13 @@ public sealed record FinetuningConfig : TrainingConfig
         {
             Mixture = Tasks.Mixture.Cpu,
             BatchSize = 8, TokensPerStep = 8 * 512 * 2, MaxSteps = 4000, LearningRate = 6e-4, MinLearningRate = 6e-5, WarmupSteps = 100,
-            Precision = Precision.Bf16, EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
+            EvalInterval = 250, EvalBatches = 8, SampleInterval = 1000, CheckpointInterval = 250,
             TaskEvalInterval = 1000, TaskEvalExamples = 100,
         },
         ["gpu"] = new()
         {
             BatchSize = 16, TokensPerStep = 16 * 1024 * 4, MaxSteps = 20000, LearningRate = 2e-4, MinLearningRate = 2e-5, WarmupSteps = 500,
-            Precision = Precision.Bf16, EvalInterval = 1000, EvalBatches = 25, SampleInterval = 2000, CheckpointInterval = 1000,
+            EvalInterval = 1000, EvalBatches = 25, SampleInterval = 2000, CheckpointInterval = 1000,
         },
     };
 

@@ -43,9 +43,11 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
                 problem: OperatingSystem.IsLinux() && Tcmalloc.Find() is null && Environment.GetEnvironmentVariable(Tcmalloc.SwitchVariable) != "system");
             works = Probe(out var probe);
             Add("torch", "fp32 check", probe, problem: !works);
-            Add("torch", "bf16 check", ProbeBf16(cpu));
+            Add("torch", "bf16 check", ProbeBf16());
+            Add("torch", "precision auto", AutoPrecision(ComputeHardware.Detect(torch.CPU)));
             bool cuda = torch.cuda.is_available();
             Add("torch", "CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s){GpuNames()}" : "not available (CPU build or no NVIDIA driver)");
+            if (cuda) Add("torch", "precision auto (GPU)", AutoPrecision(ComputeHardware.Detect(torch.CUDA)));
         }
         catch (TorchUnavailableException e)
         {
@@ -75,14 +77,20 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
         return sum == 83f;
     }
 
-    static string ProbeBf16(CpuInfo cpu)
+    static string ProbeBf16()
     {
         using var scope = torch.NewDisposeScope();
         var a = torch.ones(64, 64, dtype: torch.bfloat16);
         float value = a.matmul(a)[0, 0].to(torch.float32).item<float>();
-        string speed = cpu.Avx512Bf16 || cpu.AmxBf16 ? "hardware bf16" : "emulated (slower than fp32 on this CPU)";
-        return value == 64f ? $"ok, {speed}" : $"wrong result {value}";
+        return value == 64f ? "ok (64x64 matmul)" : $"wrong result {value}";
     }
+
+    /// <summary>What a run's precision auto becomes on this hardware (Training.PrecisionChoice): bf16 exactly where it is native.</summary>
+    public static string AutoPrecision(ComputeHardware hardware) => hardware.Bf16 switch
+    {
+        (true, var why) => $"bf16 on {hardware.Device}: {why}",
+        (false, var why) => $"fp32 on {hardware.Device}: {why}, so bf16 would be emulated (slower than fp32)",
+    };
 
     static string GpuNames()
     {

@@ -92,11 +92,11 @@ static class ApproachSections
     public static void Setup(ReportDocument d, ReportInputs run)
     {
         var source = run.PretrainConfigSource;
-        d.Md("### Training setup and hardware\n\n" + ReportDocument.Table(["", "pretraining"], PhaseSettings(d, run.Pretrain.Config, source)));
+        d.Md("### Training setup and hardware\n\n" + ReportDocument.Table(["", "pretraining"], PhaseSettings(d, run.Pretrain, source)));
         if (run.Finetune is { } finetune)
         {
             var finetuneSource = run.FinetuneConfigSource;
-            d.Md(ReportDocument.Table(["", "finetuning"], [.. PhaseSettings(d, finetune.Config, finetuneSource),
+            d.Md(ReportDocument.Table(["", "finetuning"], [.. PhaseSettings(d, finetune, finetuneSource),
                 ["SQuAD prompt order", finetune.Config.QaPrompt == Tasks.QaPrompt.QuestionFirst ? "question, then passage" : "passage, then question"],
                 ["prompt attention", finetune.Config.PromptAttention == PromptAttention.Bidirectional ? "bidirectional over the prompt (prefix LM)" : "causal"]]));
         }
@@ -107,12 +107,19 @@ static class ApproachSections
              $"measured {run.Pretrain.MatmulCeilingPrecision} matmul ceiling {d.N(run.Pretrain.MatmulCeilingGflops, "N0", source)} GFLOP/s (the denominator of MFU).");
     }
 
-    static IEnumerable<string[]> PhaseSettings(ReportDocument d, TrainingConfig c, string source) =>
-    [
-        ["optimizer", $"AdamW (β₁ {d.N(c.Beta1, "0.##", source)}, β₂ {d.N(c.Beta2, "0.###", source)}), weight decay {d.N(c.WeightDecay, "0.##", source)} on matrices, gradient clip {d.N(c.GradClip, "0.##", source)}"],
-        ["learning rate", $"warmup {d.N(c.WarmupSteps, "N0", source)} steps to {d.N(c.LearningRate, "0.####", source)}, cosine to {d.N(c.MinLearningRate, "0.#####", source)}"],
-        ["steps × tokens per step", $"{d.N(c.MaxSteps, "N0", source)} × {d.N(c.TokensPerStep, "N0", source)} (micro-batch {d.N(c.BatchSize, "N0", source)} sequences)"],
-        ["precision", c.Precision == Precision.Bf16 ? "bf16 mixed (bf16 compute, fp32 master weights and optimizer state)" : "fp32"],
-        ["validation", $"every {d.N(c.EvalInterval, "N0", source)} steps on {d.N(c.EvalBatches, "N0", source)} fixed batches per set"],
-    ];
+    static IEnumerable<string[]> PhaseSettings<T>(ReportDocument d, RunRecord<T> run, string source) where T : TrainingConfig
+    {
+        var c = run.Config;
+        var steps = $"{d.N(c.MaxSteps, "N0", source)} × {d.N(c.TokensPerStep, "N0", source)} (micro-batch {d.N(c.BatchSize, "N0", source)} sequences)";
+        // Runs recorded before the precision choice was: the config's precision was what they computed in.
+        var precision = run.Precision ?? new PrecisionChoice(c.Precision, c.Precision, "asked for");
+        return
+        [
+            ["optimizer", $"AdamW (β₁ {d.N(c.Beta1, "0.##", source)}, β₂ {d.N(c.Beta2, "0.###", source)}), weight decay {d.N(c.WeightDecay, "0.##", source)} on matrices, gradient clip {d.N(c.GradClip, "0.##", source)}"],
+            ["learning rate", $"warmup {d.N(c.WarmupSteps, "N0", source)} steps to {d.N(c.LearningRate, "0.####", source)}, cosine to {d.N(c.MinLearningRate, "0.#####", source)}"],
+            ["steps × tokens per step", steps],
+            ["precision", (precision.Used == Precision.Bf16 ? "bf16 mixed (bf16 compute, fp32 master weights and optimizer state)" : "fp32") + $"; {precision.Reason}"],
+            ["validation", $"every {d.N(c.EvalInterval, "N0", source)} steps on {d.N(c.EvalBatches, "N0", source)} fixed batches per set"],
+        ];
+    }
 }

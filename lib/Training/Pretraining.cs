@@ -62,23 +62,24 @@ public static class Pretraining
     }
 
     /// <summary>
-    /// What a run would spend and how long it would take here, without preparing data or training: its budget, and
-    /// the ETA from a few timed steps of its model, batch and precision on its device (random tokens).
+    /// What a run would spend and how long it would take here, without preparing data or training: its budget, the
+    /// precision this hardware trains in, and the ETA from a few timed steps of its model and batch on its device
+    /// (random tokens).
     /// </summary>
-    public static (TrainingBudget Budget, string Eta) Plan(PretrainingConfig config, string runFolder, int timedSteps = 2)
+    public static (TrainingBudget Budget, string Eta) Plan(PretrainingConfig config, string runFolder, Action<string>? log = null, int timedSteps = 2)
     {
         int vocabulary = TokenizerSpec.IsTraining(config.Tokenizer, out int size) ? size : TextTokenizer.Load(config.Tokenizer).VocabSize;
         var modelConfig = config.ModelConfig(vocabulary);
         var tokens = TokensFolder(config, runFolder);
         long? corpus = File.Exists(Path.Combine(tokens, ShardManifest.FileName)) ? ShardManifest.Load(tokens).Splits[ShardManifest.Train].Tokens : null;
         var device = Platform.ComputeDevice.Resolve(config.Device);
-        double ceiling = Platform.MatmulCeiling.Measure(config.Precision.ComputeType(), device);
+        var (precision, ceiling) = TrainingRun.ChoosePrecision(config.Precision, device, log);
         using var model = new Gpt(modelConfig, config.Seed);
         model.to(device);
-        using var step = new TrainingStep(model, config.Optimizer, config.Precision);
+        using var step = new TrainingStep(model, config.Optimizer, precision.Used);
         double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
         var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
-        return (budget, budget.Eta(config.MaxSteps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {config.Precision.Name()}", ceiling));
+        return (budget, budget.Eta(config.MaxSteps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {precision.Used.Name()}", ceiling));
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>

@@ -7,7 +7,8 @@ namespace LlmNotebooks.Training;
 
 /// <summary>
 /// A run's <c>run.json</c>, written when it starts: its config, the model's shape and size, the tokenizer, the
-/// hardware, and the matmul ceiling its MFU is measured against. A resumed run continues with this config; the
+/// hardware, the precision it computes in and why, and the matmul ceiling its MFU is measured against. Records of
+/// runs made before the precision was recorded read it as null. A resumed run continues with this config; the
 /// report and the notebooks read the run through it.
 /// </summary>
 public sealed record RunRecord<TConfig>(
@@ -22,7 +23,8 @@ public sealed record RunRecord<TConfig>(
     [property: JsonPropertyName("device")] string Device,
     [property: JsonPropertyName("build")] string Build,
     [property: JsonPropertyName("matmul_ceiling_gflops")] double MatmulCeilingGflops,
-    [property: JsonPropertyName("matmul_ceiling_precision")] string MatmulCeilingPrecision)
+    [property: JsonPropertyName("matmul_ceiling_precision")] string MatmulCeilingPrecision,
+    [property: JsonPropertyName("precision")] PrecisionChoice? Precision = null)
     where TConfig : TrainingConfig
 {
     public const string FileName = "run.json";

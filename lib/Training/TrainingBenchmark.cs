@@ -17,6 +17,10 @@ public sealed record ThroughputResult(string Preset, Precision Precision, int Ba
 /// </summary>
 public static class TrainingBenchmark
 {
+    /// <summary>What <c>bench model</c> measures unless told: fp32, and bf16 where the hardware computes it natively.</summary>
+    public static IReadOnlyList<Precision> DefaultPrecisions(Platform.ComputeHardware hardware) =>
+        hardware.Bf16.Native ? [Precision.Fp32, Precision.Bf16] : [Precision.Fp32];
+
     public static ThroughputResult Measure(string preset, GptConfig config, int batchSize, Precision precision, double ceiling,
         int trainingSteps, Device device, int generatedTokens = 64)
     {

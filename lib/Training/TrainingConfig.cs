@@ -24,7 +24,8 @@ public abstract record TrainingConfig
     [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
     [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.95;
     [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
-    [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>auto (bf16 where the hardware computes it natively, else fp32), fp32 or bf16.</summary>
+    [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Auto;
     [JsonPropertyName("eval_interval")] public int EvalInterval { get; init; } = 100;
     [JsonPropertyName("eval_batches")] public int EvalBatches { get; init; } = 20;
     [JsonPropertyName("sample_interval")] public int SampleInterval { get; init; } = 250;

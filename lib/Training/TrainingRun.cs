@@ -39,7 +39,7 @@ public static class TrainingRun
     {
         Guard(runFolder, resume);
         var device = ComputeDevice.Resolve(config.Device);
-        double ceiling = MatmulCeiling.Measure(config.Precision.ComputeType(), device);
+        var (precision, ceiling) = ChoosePrecision(config.Precision, device, hooks.Log);
         torch.manual_seed(config.Seed);
         var record = resume ? RunRecord<T>.Read(runFolder) : null;
         using var model = record is null ? newModel() : new Gpt(record.Model);
@@ -53,18 +53,23 @@ public static class TrainingRun
             Directory.CreateDirectory(runFolder);
             record = new RunRecord<T>(config, model.Config, model.ParameterCount(), model.ParameterCount(includeEmbeddings: false), model.TrainingFlopsPerToken,
                 tokenizer.Manifest, CpuInfo.Detect(), torch.get_num_threads(), ComputeDevice.Name(device), TorchRuntime.BuildDevice,
-                ceiling, config.Precision.Name());
+                ceiling, precision.Used.Name(), precision);
             record.Write(runFolder);
         }
-        else if (record.Config != config) (record with { Config = config }).Write(runFolder);   // e.g. more max_steps
-        using var training = new TrainingStep(model, config.Optimizer, config.Precision);
+        else if (record.Config != config || record.Precision != precision)
+        {
+            // More max_steps, or a machine that computes in another precision: the record says what this attempt does.
+            record = record with { Config = config, Precision = precision, MatmulCeilingGflops = ceiling, MatmulCeilingPrecision = precision.Used.Name() };
+            record.Write(runFolder);
+        }
+        using var training = new TrainingStep(model, config.Optimizer, precision.Used);
         var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         hooks.Started?.Invoke(runFolder);
 
         var trainer = new Trainer(training, data, config.Schedule, config.AccumulationSteps(model.Config.ContextLength), config.MaxSteps, state);
         trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
             hooks.Log, ceiling));
-        trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, config.Precision));
+        trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, precision.Used));
         trainer.Callbacks.Add(new Validation(log, config.EvalInterval, hooks.Log));
         trainer.Callbacks.AddRange(hooks.ExtraCallbacks?.Invoke(tokenizer) ?? []);
         trainer.Callbacks.Add(new Sampling(log, config.SampleInterval, samplePrompts, tokenizer, hooks.Log));
@@ -79,6 +84,19 @@ public static class TrainingRun
         using (exported) ModelFiles.Save(runFolder, exported, tokenizer, handIn: true);
         hooks.Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.HandIn)} (from {Path.GetFileName(source)})");
         return result with { ExportedModel = Path.Combine(runFolder, ModelFiles.HandIn) };
+    }
+
+    /// <summary>
+    /// The precision this hardware trains in (printed, with the reason) and the matmul ceiling in it, the MFU
+    /// denominator. bf16 asked for where it is emulated runs, after a warning with the slow-down measured here.
+    /// </summary>
+    public static (PrecisionChoice Choice, double CeilingGflops) ChoosePrecision(Precision requested, Device device, Action<string>? log)
+    {
+        var choice = PrecisionChoice.For(requested, ComputeHardware.Detect(device));
+        log?.Invoke(choice.ToString());
+        double ceiling = MatmulCeiling.Measure(choice.Used.ComputeType(), device);
+        if (choice.Bf16Emulated) log?.Invoke(PrecisionChoice.EmulationWarning(MatmulCeiling.Measure(ScalarType.Float32, device), ceiling));
+        return (choice, ceiling);
     }
 
     /// <summary>A new run needs an empty folder (nothing of anybody's is overwritten); a resumed one, a run.</summary>

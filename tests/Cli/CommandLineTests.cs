@@ -99,4 +99,19 @@ public class CommandLineTests
         Assert.Matches(@"smoke fp32: [\d,]+ training tokens/s, MFU \d+ ?%", result.Output);
         Assert.DoesNotContain("smoke bf16", result.Output);
     }
+
+    [Fact]
+    public void Where_bf16_is_not_native_doctor_says_auto_is_fp32_and_bench_leaves_bf16_out()
+    {
+        // The hardware is injected: oneDNN's cap keeps libtorch from bf16 instructions whatever this CPU has.
+        var noBf16 = new Dictionary<string, string> { ["ONEDNN_MAX_CPU_ISA"] = "AVX2" };
+        var doctor = TestEnvironment.RunCli(noBf16, "doctor");
+        Assert.Matches(@"precision auto\s+.*fp32 on cpu: this CPU has", doctor.Output);
+
+        var bench = TestEnvironment.RunCli(noBf16, "bench", "model", "--presets", "smoke", "--steps", "1");
+        Assert.True(bench.ExitCode == 0, bench.ToString());
+        Assert.Contains("bf16 emulated", bench.Output);
+        Assert.DoesNotContain("smoke bf16", bench.Output);
+        Assert.Contains("smoke fp32", bench.Output);
+    }
 }

@@ -20,7 +20,8 @@ public class FinetuningTests
         var root = TestEnvironment.TempFolder().FullName;
         var pretrained = Path.Combine(root, "pretrain");
         Pretraining.Run(PretrainingConfig.Preset("smoke"), DataRoot, pretrained, resume: false);
-        var config = FinetuningConfig.Preset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3"]);
+        // In fp32, so that the run's first validation can be compared with the fp32 model's losses computed here.
+        var config = FinetuningConfig.Preset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3", "precision=fp32"]);
         var runFolder = Path.Combine(root, "finetune");
 
         var (model, tokenizer) = ModelFiles.Load(pretrained);

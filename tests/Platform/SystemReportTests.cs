@@ -39,4 +39,14 @@ public class SystemReportTests
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported, cpu.Avx512);
         Assert.False(cpu.Avx512Bf16 && !cpu.Avx512, "AVX-512 BF16 cannot be present without AVX-512");
     }
+
+    [Fact]
+    public void The_report_says_what_precision_auto_trains_in_here()
+    {
+        var report = SystemReport.Collect(TestEnvironment.TempFolder().FullName);
+        var line = Assert.Single(report.Lines, l => l.Name == "precision auto");
+        var choice = LlmNotebooks.Training.PrecisionChoice.For(LlmNotebooks.Training.Precision.Auto, ComputeHardware.Detect(TorchSharp.torch.CPU));
+        Assert.StartsWith($"{choice.Used.ToString().ToLowerInvariant()} on cpu: ", line.Value);
+        Assert.Contains(choice.Reason["auto: ".Length..], line.Value);
+    }
 }

@@ -49,6 +49,9 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
                      "eval/validation/squad/scores.csv", "eval/validation/cnn_dailymail/predictions.jsonl", "eval/validation/sst2/evaluation.json" })
             Assert.True(File.Exists(Path.Combine(pipeline.Folders.Root, file)), $"missing {file}\n{pipeline.Result}");
         Assert.Contains("done in", pipeline.Result!.Output);
+        // Each training phase says which precision this hardware trains in and why, and the report's setup table too.
+        Assert.Equal(2, Regex.Matches(pipeline.Result.Output, @"precision (fp32|bf16) \(auto: this CPU has").Count);
+        Assert.Equal(2, Regex.Matches(Markdown, @"\| precision \| (fp32|bf16 mixed \([^)]*\)); auto: this CPU has [^|]+\|").Count);
     }
 
     [SkippableFact]

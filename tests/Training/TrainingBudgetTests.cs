@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tests.TestSupport;
 using LlmNotebooks.Training;
@@ -62,7 +63,10 @@ public class TrainingBudgetTests
         var result = TestEnvironment.RunCli("pretrain", "--preset", "smoke", "--plan", "--out", run);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("budget: 30 steps × 1,024 tokens = 30,720 tokens", result.Output);
-        Assert.Matches(@"ETA: \d+ min \d\d s for 30 steps at [\d,]+ tokens/s \(2 steps of batch 4 × 256 on cpu, fp32", result.Output);
+        // In the precision this hardware trains in, said with its reason first.
+        var precision = Regex.Match(result.Output, @"precision (fp32|bf16) \(auto: ");
+        Assert.True(precision.Success, result.Output);
+        Assert.Matches($@"ETA: \d+ min \d\d s for 30 steps at [\d,]+ tokens/s \(2 steps of batch 4 × 256 on cpu, {precision.Groups[1].Value}", result.Output);
         Assert.False(Directory.Exists(run));   // nothing trained, nothing written
     }
 }
