@@ -13,13 +13,17 @@ public sealed class AllCommand(IAnsiConsole console) : Command<AllCommand.Settin
     public sealed class Settings : DataSettings
     {
         [CommandOption("--preset <NAME>")]
-        [Description("demo (a few minutes, the default), smoke (seconds), cpu (about 2.5 hours on 2 cores), gpu (CUDA build).")]
+        [Description("demo (a few minutes, the default), smoke (seconds), cpu (the committed report's run), gpu (CUDA build).")]
         [DefaultValue("demo")]
         public string Preset { get; init; } = "demo";
 
         [CommandOption("--out <DIR>")]
         [Description("Pipeline folder (pretrain/, finetune/, eval/). Default: runs/<preset>.")]
         public string? Out { get; init; }
+
+        [CommandOption("--hours <H>")]
+        [Description("Train for H hours of wall time in all: pretraining and finetuning share them as the preset shares its tokens, each fixing its steps after timing its first ones. Data, evaluation and the report come on top.")]
+        public double? Hours { get; init; }
 
         [CommandOption("--report <DIR>")]
         [Description("Report folder. Default: reports/<pipeline folder name>.")]
@@ -39,7 +43,7 @@ public sealed class AllCommand(IAnsiConsole console) : Command<AllCommand.Settin
             Log: message => console.MarkupLine(Markup.Escape(message)),
             Train: (phase, train) => TrainingDisplay.Run(console, phase, train),
             EvaluationProgress: (task, done, total) => { if (done == total || done % Math.Max(1, total / 5) < 16) console.MarkupLine($"evaluate {task}: {done}/{total}"); }),
-            cancellation);
+            settings.Hours, cancellation);
         console.MarkupLine($"[green]done[/] in {clock.Elapsed:hh\\:mm\\:ss}: {Markup.Escape(report.MarkdownPath)} and {Markup.Escape(report.HtmlPath)}");
         return 0;
     }

@@ -26,10 +26,10 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         var pipeline = PipelineFolders.ForPreset(settings.Preset);
         var runFolder = Path.GetFullPath(settings.Out ?? pipeline.Finetune);
         var from = Path.GetFullPath(settings.From ?? pipeline.Pretrain);
-        var overrides = settings.Mix is null ? settings.Overrides : [.. settings.Overrides, $"mixture={settings.Mix}"];
+        var overrides = TrainingConfigs.WithHours(settings.Mix is null ? settings.Overrides : [.. settings.Overrides, $"mixture={settings.Mix}"], settings.Hours);
         var config = Finetuning.Config(settings.Preset, overrides, runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();
-        console.MarkupLine($"finetuning {Markup.Escape(from)} for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
+        console.MarkupLine($"finetuning {Markup.Escape(from)} for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "finetune", hooks =>
             Finetuning.Run(config, from, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
         return TrainingDisplay.Result(console, result);

@@ -18,7 +18,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var runFolder = Path.GetFullPath(settings.Out ?? PipelineFolders.ForPreset(settings.Preset).Pretrain);
-        var config = Pretraining.Config(settings.Preset, settings.Overrides, runFolder, settings.Resume);
+        var config = Pretraining.Config(settings.Preset, TrainingConfigs.WithHours(settings.Overrides, settings.Hours), runFolder, settings.Resume);
         Platform.TorchRuntime.Initialize();
         if (settings.Plan)
         {
@@ -28,7 +28,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
             console.MarkupLine(Markup.Escape(eta));
             return 0;
         }
-        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] for {config.MaxSteps} steps into {Markup.Escape(runFolder)}");
+        console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "pretrain", hooks =>
             Pretraining.Run(config, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
         return TrainingDisplay.Result(console, result);

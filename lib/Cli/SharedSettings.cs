@@ -38,6 +38,10 @@ public class TrainingSettings : DataSettings
     [Description("Continue the run in --out from its latest checkpoint, with the config it was started with.")]
     public bool Resume { get; init; }
 
+    [CommandOption("--hours <H>")]
+    [Description("Train for H hours of wall time: the run times its first steps and fixes how many fit (the learning-rate schedule runs over exactly those); without --set max_steps, the preset's step count is no cap.")]
+    public double? Hours { get; init; }
+
     [CommandOption("--set <KEY=VALUE>")]
     [Description("Override a training setting (repeatable), e.g. --set max_steps=500 --set precision=fp32 (the default, auto, is bf16 where the hardware computes it natively).")]
     public string[] Overrides { get; init; } = [];

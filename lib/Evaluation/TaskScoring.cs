@@ -12,8 +12,14 @@ namespace LlmNotebooks.Evaluation;
 /// loss does not say the answers got better; this does, while training runs.
 /// </summary>
 public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, TextTokenizer tokenizer, QaPrompt qaPrompt, int interval, int examples,
-    MetricsLog log, Action<string>? say) : ITrainerCallback
+    MetricsLog log, Action<string>? say) : IPeriodicCallback
 {
+    public string Work => "task scores";
+
+    public long Runs(long steps) => Trainer.TimesDue(interval, steps) + 1;   // and once before the first step
+
+    public void Rehearse(Trainer trainer) => Scores(trainer);
+
     /// <summary>The one score per task the log keeps (the first of the task's metrics).</summary>
     public static string Headline(string task) => task switch
     {
@@ -34,6 +40,14 @@ public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, 
 
     void Score(Trainer trainer)
     {
+        var scores = Scores(trainer);
+        var state = trainer.State;
+        log.Append(new MetricsRecord { Kind = MetricsRecord.TaskKind, Step = state.Step, Tokens = state.Tokens, WallSeconds = state.WallSeconds, TaskScores = scores });
+        say?.Invoke($"step {state.Step}: on {examples} validation examples per task, {string.Join(", ", scores.Select(s => $"{s.Key} {s.Value:F1}"))}");
+    }
+
+    Dictionary<string, double> Scores(Trainer trainer)
+    {
         var options = new EvaluationOptions(examples, Decoder: Decoder.Span, Custom: new DecodingOptions(NoRepeatNgram: 3), Likelihood: false, QaPrompt: qaPrompt, Baselines: false);
         var scores = new Dictionary<string, double>();
         foreach (var task in tasks)
@@ -41,8 +55,6 @@ public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, 
             var result = Evaluator.Evaluate(trainer.Training.ComputeModel, tokenizer, task, dataFolder, TaskSplit.Validation, options);
             scores[$"{task} {Headline(task)}"] = result.Scores.First(s => s.Metric == Headline(task)).Value;
         }
-        var state = trainer.State;
-        log.Append(new MetricsRecord { Kind = MetricsRecord.TaskKind, Step = state.Step, Tokens = state.Tokens, WallSeconds = state.WallSeconds, TaskScores = scores });
-        say?.Invoke($"step {state.Step}: on {examples} validation examples per task, {string.Join(", ", scores.Select(s => $"{s.Key} {s.Value:F1}"))}");
+        return scores;
     }
 }

@@ -67,7 +67,7 @@ public static class Finetuning
         var prompts = data.HeldOut.Select(h => new SamplePrompt($"{h.Key}: ", h.Value[0].Prompt,
             greedy with { MaxNewTokens = TaskFormats.MaxResponseTokens(TaskFormats.FromDatasetName(h.Key)) })).ToList();
         var tasks = mixture.Shares.Select(s => s.Source).Where(s => s != Mixture.Pretrain).ToList();
-        IEnumerable<ITrainerCallback> Scoring(Tokenization.TextTokenizer t) => config.TaskEvalInterval > 0
+        IEnumerable<IPeriodicCallback> Scoring(Tokenization.TextTokenizer t) => config.TaskEvalInterval > 0
             ? [new Evaluation.TaskScoring(tasks, dataFolder, t, config.QaPrompt, config.TaskEvalInterval, config.TaskEvalExamples, new MetricsLog(runFolder), hooks.Log)]
             : [];
         return TrainingRun.Execute(config, runFolder, resume, tokenizer, data, () => ModelFiles.Load(from, _ => modelConfig).Model, prompts,

@@ -39,9 +39,10 @@ public sealed record FinetuningConfig : TrainingConfig
             MaxExamplesPerTask = 400, EvalInterval = 10, EvalBatches = 2, SampleInterval = 20, CheckpointInterval = 10, KeepCheckpoints = 2,
             TaskEvalInterval = 5, TaskEvalExamples = 4,
         },
+        // At most 150 steps, fewer where they do not fit in 1.8 minutes.
         ["demo"] = new()
         {
-            BatchSize = 8, TokensPerStep = 8 * 256 * 2, MaxSteps = 150, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 20,
+            BatchSize = 8, TokensPerStep = 8 * 256 * 2, MaxSteps = 150, Hours = 0.03, LearningRate = 1e-3, MinLearningRate = 1e-4, WarmupSteps = 20,
             MaxExamplesPerTask = 4000, EvalInterval = 50, EvalBatches = 4, SampleInterval = 150, CheckpointInterval = 50,
         },
         // About an hour and a half on 2 CPU cores, from the cpu pretraining run (context 512). The tasks are scored on

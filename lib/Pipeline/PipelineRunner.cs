@@ -26,23 +26,25 @@ public sealed record PipelineHooks(Action<string> Log, Func<string, Func<Trainin
 /// </summary>
 public static class PipelineRunner
 {
+    /// <param name="hours">Hours for the two training phases together (<see cref="PipelinePreset.SplitHours"/>); null: the presets' own lengths.</param>
     public static ReportResult Run(PipelinePreset preset, string dataFolder, PipelineFolders folders, string reportFolder, PipelineHooks hooks,
-        CancellationToken cancellation = default)
+        double? hours = null, CancellationToken cancellation = default)
     {
+        var split = hours is { } h ? preset.SplitHours(h) : ((double Pretrain, double Finetune)?)null;
         DataSetup.Ensure(dataFolder, hooks.Log, cancellation);
         Directory.CreateDirectory(folders.Root);
         TargetsRecord.Assignment.Write(folders.Root);
 
         Phase<PretrainingConfig>(folders.Pretrain, "pretrain", hooks, resume =>
         {
-            var config = Pretraining.Config(preset.Name, [], folders.Pretrain, resume);
-            hooks.Log($"pretrain: {(resume ? "resuming" : "starting")} ({config.Model}, {config.MaxSteps} steps)");
+            var config = Pretraining.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Pretrain), folders.Pretrain, resume);
+            hooks.Log($"pretrain: {(resume ? "resuming" : "starting")} ({config.Model}, {config.Length})");
             return hooks.Train("pretrain", watch => Pretraining.Run(config, dataFolder, folders.Pretrain, resume, watch, cancellation));
         });
         Phase<FinetuningConfig>(folders.Finetune, "finetune", hooks, resume =>
         {
-            var config = Finetuning.Config(preset.Name, [], folders.Finetune, resume);
-            hooks.Log($"finetune: {(resume ? "resuming" : "starting")} ({config.MaxSteps} steps, mixture {config.Mixture})");
+            var config = Finetuning.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Finetune), folders.Finetune, resume);
+            hooks.Log($"finetune: {(resume ? "resuming" : "starting")} ({config.Length}, mixture {config.Mixture})");
             return hooks.Train("finetune", watch => Finetuning.Run(config, folders.Pretrain, dataFolder, folders.Finetune, resume, watch, cancellation));
         });
         Evaluate(folders, dataFolder, new EvaluationOptions(preset.EvaluationLimit, QaPrompt: Finetuning.QaPromptOf(folders.Finetune)), hooks, cancellation);

@@ -64,7 +64,7 @@ public static class Pretraining
     /// <summary>
     /// What a run would spend and how long it would take here, without preparing data or training: its budget, the
     /// precision this hardware trains in, and the ETA from a few timed steps of its model and batch on its device
-    /// (random tokens).
+    /// (random tokens); for a run given hours, how many steps would fit in them at that speed.
     /// </summary>
     public static (TrainingBudget Budget, string Eta) Plan(PretrainingConfig config, string runFolder, Action<string>? log = null, int timedSteps = 2)
     {
@@ -78,8 +78,14 @@ public static class Pretraining
         model.to(device);
         using var step = new TrainingStep(model, config.Optimizer, precision.Used);
         double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
-        var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
-        return (budget, budget.Eta(config.MaxSteps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {precision.Used.Name()}", ceiling));
+        long steps = config.MaxSteps;
+        if (config.Hours is { } hours)
+        {
+            steps = TimeBudget.StepsThatFit(hours * 3600, config.TokensPerStep / speed, periodic: [], config.MaxSteps);
+            log?.Invoke($"{steps:N0} steps would fit in {hours:0.###} h at this speed before validation, samples and checkpoints; the run times its own batches and those before it starts");
+        }
+        var budget = new TrainingBudget(steps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
+        return (budget, budget.Eta(steps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {precision.Used.Name()}", ceiling));
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>

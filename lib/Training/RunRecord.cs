@@ -7,8 +7,9 @@ namespace LlmNotebooks.Training;
 
 /// <summary>
 /// A run's <c>run.json</c>, written when it starts: its config, the model's shape and size, the tokenizer, the
-/// hardware, the precision it computes in and why, and the matmul ceiling its MFU is measured against. Records of
-/// runs made before the precision was recorded read it as null. A resumed run continues with this config; the
+/// hardware, the precision it computes in and why, the matmul ceiling its MFU is measured against, and, for a run
+/// given hours rather than steps, how its step count was fixed. Records of runs made before the precision and the
+/// time budget were recorded read them as null. A resumed run continues with this config; the
 /// report and the notebooks read the run through it.
 /// </summary>
 public sealed record RunRecord<TConfig>(
@@ -24,7 +25,8 @@ public sealed record RunRecord<TConfig>(
     [property: JsonPropertyName("build")] string Build,
     [property: JsonPropertyName("matmul_ceiling_gflops")] double MatmulCeilingGflops,
     [property: JsonPropertyName("matmul_ceiling_precision")] string MatmulCeilingPrecision,
-    [property: JsonPropertyName("precision")] PrecisionChoice? Precision = null)
+    [property: JsonPropertyName("precision")] PrecisionChoice? Precision = null,
+    [property: JsonPropertyName("time_budget")] TimeBudget? TimeBudget = null)
     where TConfig : TrainingConfig
 {
     public const string FileName = "run.json";

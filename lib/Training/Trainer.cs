@@ -47,6 +47,22 @@ public interface ITrainerCallback
     void OnStop(Trainer trainer, StopReason reason) { }
 }
 
+/// <summary>
+/// A callback's work every so many steps (validation, samples, checkpoints, task scores). A run given hours rather
+/// than steps does it once before its first step, in a rehearsal that logs and keeps nothing, to fit it beside the steps.
+/// </summary>
+public interface IPeriodicCallback : ITrainerCallback
+{
+    /// <summary>What the plan line and run.json call it: validation, samples…</summary>
+    string Work { get; }
+
+    /// <summary>How many times it runs in a run of <paramref name="steps"/> steps, at its start and end included.</summary>
+    long Runs(long steps);
+
+    /// <summary>Does the work once, leaving no line in a log and no file behind.</summary>
+    void Rehearse(Trainer trainer);
+}
+
 /// <summary>A loss went to NaN or infinity: the run stopped, and the last good checkpoint is named.</summary>
 public sealed class TrainingDivergedException(long step, string? lastCheckpoint, double loss)
     : Exception($"training diverged at step {step} (loss {loss}); " +
@@ -121,4 +137,7 @@ public sealed class Trainer(TrainingStep training, IBatchSource data, LrSchedule
 
     /// <summary>Whether a periodic callback is due: every <paramref name="interval"/> steps, and at the last one.</summary>
     public bool Due(int interval) => (interval > 0 && state.Step % interval == 0) || AtLastStep;
+
+    /// <summary>How often a callback that is <see cref="Due"/> every <paramref name="interval"/> steps runs in <paramref name="steps"/> steps.</summary>
+    public static long TimesDue(int interval, long steps) => (interval > 0 ? steps / interval : 0) + 1;
 }

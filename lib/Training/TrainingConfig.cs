@@ -26,6 +26,11 @@ public abstract record TrainingConfig
     [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
     /// <summary>auto (bf16 where the hardware computes it natively, else fp32), fp32 or bf16.</summary>
     [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Auto;
+    /// <summary>
+    /// Wall-time budget in hours: the run times its first steps and fixes how many fit (at most max_steps) before it
+    /// starts (<see cref="TimeBudget"/>); null trains max_steps steps.
+    /// </summary>
+    [JsonPropertyName("hours")] public double? Hours { get; init; }
     [JsonPropertyName("eval_interval")] public int EvalInterval { get; init; } = 100;
     [JsonPropertyName("eval_batches")] public int EvalBatches { get; init; } = 20;
     [JsonPropertyName("sample_interval")] public int SampleInterval { get; init; } = 250;
@@ -44,12 +49,15 @@ public abstract record TrainingConfig
         return TokensPerStep / micro;
     }
 
+    /// <summary>"300 steps", or for a run given hours "the steps that fit in 0.08 h (at most 300)".</summary>
+    [JsonIgnore] public string Length => Hours is { } hours ? $"the steps that fit in {hours:0.###} h (at most {MaxSteps:N0})" : $"{MaxSteps:N0} steps";
+
     [JsonIgnore] public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, MaxSteps);
 
     [JsonIgnore] public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip);
 
     /// <summary>Settings that fix what is trained (the model, its data, its formats): a resumed run cannot change them.</summary>
-    [JsonIgnore] public virtual IReadOnlySet<string> FixedOnResume => new HashSet<string>();
+    [JsonIgnore] public virtual IReadOnlySet<string> FixedOnResume => new HashSet<string> { "hours" };
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -101,8 +109,23 @@ public static class TrainingConfigs
         var list = assignments.ToList();
         foreach (var (key, _) in list.Select(Split))
             if (config.FixedOnResume.Contains(key))
-                throw new ArgumentException($"--set {key} cannot change when a run resumes (it fixes the model or its data); start a new run with another --out instead");
+                throw new ArgumentException($"--set {key} cannot change when a run resumes (it fixes what is trained: the model, its data or its step count); start a new run with another --out instead");
         return config.With(list);
+    }
+
+    /// <summary>The cap on steps of a run given <c>--hours</c> without a max_steps of its own: in effect none.</summary>
+    public const int UncappedSteps = 1_000_000;
+
+    /// <summary>
+    /// The overrides of <c>--hours H</c>: the hours, and, unless the overrides set max_steps, no cap from the preset's
+    /// step count, so the run trains as many steps as fit (a preset's own hours keep its max_steps as the cap).
+    /// </summary>
+    public static IReadOnlyList<string> WithHours(IReadOnlyList<string> overrides, double? hours)
+    {
+        if (hours is not { } h) return overrides;
+        if (!(h > 0)) throw new ArgumentException($"--hours must be positive, got {h}");
+        bool capped = overrides.Any(o => Split(o).Key == "max_steps");
+        return [.. overrides, $"hours={h.ToString(System.Globalization.CultureInfo.InvariantCulture)}", .. capped ? Array.Empty<string>() : [$"max_steps={UncappedSteps}"]];
     }
 
     static (string Key, string Value) Split(string assignment)

@@ -12,7 +12,7 @@ namespace LlmNotebooks.Training;
 /// with the run folder once it holds run.json (finetuning writes its data summary there then).
 /// </summary>
 public sealed record TrainingRunHooks(Action<string>? Log = null, Action<TrainerProgress>? Progress = null, Action? BeforeCheckpointCommit = null,
-    Func<TextTokenizer, IEnumerable<ITrainerCallback>>? ExtraCallbacks = null, Action<string>? Started = null);
+    Func<TextTokenizer, IEnumerable<IPeriodicCallback>>? ExtraCallbacks = null, Action<string>? Started = null);
 
 /// <summary>
 /// One training run in its folder, shared by pretraining and finetuning: checks the folder, builds or restores the
@@ -38,6 +38,7 @@ public static class TrainingRun
         IReadOnlyList<SamplePrompt> samplePrompts, TrainingRunHooks hooks, CancellationToken cancellation = default) where T : TrainingConfig
     {
         Guard(runFolder, resume);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var device = ComputeDevice.Resolve(config.Device);
         var (precision, ceiling) = ChoosePrecision(config.Precision, device, hooks.Log);
         torch.manual_seed(config.Seed);
@@ -46,14 +47,29 @@ public static class TrainingRun
         if (model.Config.VocabSize < tokenizer.VocabSize)
             throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
         model.to(device);
+        int accumulation = config.AccumulationSteps(model.Config.ContextLength);
         var store = new CheckpointStore(runFolder);
         var log = new MetricsLog(runFolder);
+        List<IPeriodicCallback> periodic =
+        [
+            new Validation(log, config.EvalInterval, hooks.Log),
+            .. hooks.ExtraCallbacks?.Invoke(tokenizer) ?? [],
+            new Sampling(log, config.SampleInterval, samplePrompts, tokenizer, hooks.Log),
+            new Checkpointing(store, config.CheckpointInterval, config.KeepCheckpoints, config.EvalInterval, tokenizer, hooks.Log, hooks.BeforeCheckpointCommit),
+        ];
         if (record is null)
         {
+            TimeBudget? timed = null;
+            if (config.Hours is { } hours)
+            {
+                timed = TimeBudget.Calibrate(config, hours, clock.Elapsed.TotalSeconds, model, precision.Used, data, accumulation, device, periodic);
+                config = timed.Apply(config);
+                hooks.Log?.Invoke(timed.ToString());
+            }
             Directory.CreateDirectory(runFolder);
             record = new RunRecord<T>(config, model.Config, model.ParameterCount(), model.ParameterCount(includeEmbeddings: false), model.TrainingFlopsPerToken,
                 tokenizer.Manifest, CpuInfo.Detect(), torch.get_num_threads(), ComputeDevice.Name(device), TorchRuntime.BuildDevice,
-                ceiling, precision.Used.Name(), precision);
+                ceiling, precision.Used.Name(), precision, timed);
             record.Write(runFolder);
         }
         else if (record.Config != config || record.Precision != precision)
@@ -66,14 +82,11 @@ public static class TrainingRun
         var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         hooks.Started?.Invoke(runFolder);
 
-        var trainer = new Trainer(training, data, config.Schedule, config.AccumulationSteps(model.Config.ContextLength), config.MaxSteps, state);
+        var trainer = new Trainer(training, data, config.Schedule, accumulation, config.MaxSteps, state);
         trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
             hooks.Log, ceiling));
         trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, precision.Used));
-        trainer.Callbacks.Add(new Validation(log, config.EvalInterval, hooks.Log));
-        trainer.Callbacks.AddRange(hooks.ExtraCallbacks?.Invoke(tokenizer) ?? []);
-        trainer.Callbacks.Add(new Sampling(log, config.SampleInterval, samplePrompts, tokenizer, hooks.Log));
-        trainer.Callbacks.Add(new Checkpointing(store, config.CheckpointInterval, config.KeepCheckpoints, tokenizer, hooks.Log, hooks.BeforeCheckpointCommit));
+        trainer.Callbacks.AddRange(periodic);
         if (hooks.Progress is { } progress) trainer.Callbacks.Add(new ProgressReporting(progress));
         var result = trainer.Run(cancellation);
         if (result.Reason != StopReason.Completed) return result;

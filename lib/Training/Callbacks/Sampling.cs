@@ -7,16 +7,28 @@ namespace LlmNotebooks.Training.Callbacks;
 public sealed record SamplePrompt(string Label, int[] Prompt, DecodingOptions Decoding);
 
 /// <summary>Continuations of fixed prompts every <paramref name="interval"/> steps and at the end, into samples.jsonl: to watch the model learn.</summary>
-public sealed class Sampling(MetricsLog log, int interval, IReadOnlyList<SamplePrompt> prompts, TextTokenizer tokenizer, Action<string>? say) : ITrainerCallback
+public sealed class Sampling(MetricsLog log, int interval, IReadOnlyList<SamplePrompt> prompts, TextTokenizer tokenizer, Action<string>? say) : IPeriodicCallback
 {
+    public string Work => "samples";
+
+    public long Runs(long steps) => Trainer.TimesDue(interval, steps);
+
+    public void Rehearse(Trainer trainer)
+    {
+        foreach (var prompt in prompts) Continue(trainer, prompt, seed: 0);
+    }
+
     public void OnStepEnd(Trainer trainer, StepReport step)
     {
         if (!trainer.Due(interval)) return;
         foreach (var prompt in prompts)
         {
-            var text = tokenizer.Decode(TokenGenerator.Generate(trainer.Training.ComputeModel, [prompt.Prompt], prompt.Decoding with { Seed = step.Step })[0]);
+            var text = Continue(trainer, prompt, step.Step);
             log.Append(new SampleRecord(step.Step, prompt.Label, text));
             say?.Invoke($"sample at step {step.Step}: {prompt.Label}{text.ReplaceLineEndings(" ")}");
         }
     }
+
+    string Continue(Trainer trainer, SamplePrompt prompt, long seed) =>
+        tokenizer.Decode(TokenGenerator.Generate(trainer.Training.ComputeModel, [prompt.Prompt], prompt.Decoding with { Seed = seed })[0]);
 }

@@ -8,8 +8,14 @@ namespace LlmNotebooks.Training.Callbacks;
 /// (where it starts from: for finetuning, the pretrained model on each task), every <paramref name="interval"/>
 /// steps and at the end. A new best mean is recorded in the state, for the checkpointing callback.
 /// </summary>
-public sealed class Validation(MetricsLog log, int interval, Action<string>? say) : ITrainerCallback
+public sealed class Validation(MetricsLog log, int interval, Action<string>? say) : IPeriodicCallback
 {
+    public string Work => "validation";
+
+    public long Runs(long steps) => Trainer.TimesDue(interval, steps) + 1;   // and once before the first step
+
+    public void Rehearse(Trainer trainer) => Losses(trainer.Training.ComputeModel, trainer.Data.ValidationSets);
+
     public void OnStart(Trainer trainer)
     {
         if (trainer.State.Step == 0) Validate(trainer);
