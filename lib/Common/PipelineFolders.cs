@@ -1,5 +1,3 @@
-using LlmNotebooks.Tasks;
-
 namespace LlmNotebooks;
 
 /// <summary>

@@ -30,7 +30,7 @@ public static class LabelLikelihood
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
                 int[] sequence = [.. prompt.Prompt, .. tokens];
-                var logits = model.forward(Tokens.TokenBatch.Row(sequence, device), promptLengths: [prompt.Prompt.Length]).Logits;   // (1, T, V)
+                var logits = model.forward(TokenBatch.Row(sequence, device), promptLengths: [prompt.Prompt.Length]).Logits;   // (1, T, V)
                 var logProbabilities = nn.functional.log_softmax(logits[0].to(ScalarType.Float32), 1).cpu();
                 int start = prompt.Prompt.Length - 1;   // the position that predicts the first label token
                 return Enumerable.Range(0, tokens.Length).Sum(k => (double)logProbabilities[start + k, tokens[k]].item<float>());

@@ -20,16 +20,6 @@ public static class TaskMetrics
     public const string DegenerateMetric = "degenerate (a 4-gram 3+ times)";
     public const string ForgettingMetric = "validation loss change (forgetting)";
 
-    /// <summary>
-    /// Forgetting: the pretraining validation loss at finetuning's last validation minus at its first (before the
-    /// first step); null when finetuning did not validate on pretraining text at least twice.
-    /// </summary>
-    public static double? Forgetting(IEnumerable<Training.MetricsRecord> finetuneMetrics)
-    {
-        var evals = finetuneMetrics.Where(r => r.Kind == Training.MetricsRecord.EvalKind && r.Validation?.ContainsKey(Tasks.Mixture.Pretrain) == true).ToList();
-        return evals.Count < 2 ? null : evals[^1].Validation![Tasks.Mixture.Pretrain] - evals[0].Validation![Tasks.Mixture.Pretrain];
-    }
-
     /// <summary>A summary that loops: some word 4-gram occurs three times or more ("the match is the first… the match is the first…").</summary>
     public static bool IsDegenerate(string text)
     {

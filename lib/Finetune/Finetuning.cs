@@ -68,7 +68,7 @@ public static class Finetuning
             greedy with { MaxNewTokens = TaskFormats.MaxResponseTokens(TaskFormats.FromDatasetName(h.Key)) })).ToList();
         var tasks = mixture.Shares.Select(s => s.Source).Where(s => s != Mixture.Pretrain).ToList();
         IEnumerable<IPeriodicCallback> Scoring(Tokenization.TextTokenizer t) => config.TaskEvalInterval > 0
-            ? [new Evaluation.TaskScoring(tasks, dataFolder, t, config.QaPrompt, config.TaskEvalInterval, config.TaskEvalExamples, new MetricsLog(runFolder), hooks.Log)]
+            ? [new TaskScoring(tasks, dataFolder, t, config.QaPrompt, config.TaskEvalInterval, config.TaskEvalExamples, new MetricsLog(runFolder), hooks.Log)]
             : [];
         return TrainingRun.Execute(config, runFolder, resume, tokenizer, data, () => ModelFiles.Load(from, _ => modelConfig).Model, prompts,
             hooks with { Started = folder => { record.Write(folder); hooks.Started?.Invoke(folder); }, ExtraCallbacks = Scoring }, cancellation);

@@ -157,7 +157,7 @@ public sealed class Gpt : Module
         attention.CaptureWeights = true;
         try
         {
-            using (no_grad()) forward(Tokens.TokenBatch.Row(ids, Head.weight.device));
+            using (no_grad()) forward(TokenBatch.Row(ids, Head.weight.device));
             return attention.Weights![0].to(ScalarType.Float32).cpu().clone().MoveToOuterDisposeScope();   // (nh, T, T)
         }
         finally

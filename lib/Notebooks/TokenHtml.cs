@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using LlmNotebooks.Model;
+using LlmNotebooks.Reporting;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 

@@ -142,7 +142,7 @@ public static class Experiments
             }
         var finetuneMetrics = MetricsLog.Read(finetune);
         scores.AddRange(TaskLosses(finetuneMetrics));
-        if (TaskMetrics.Forgetting(finetuneMetrics) is { } forgetting)
+        if (Forgetting.Of(finetuneMetrics) is { } forgetting)
             scores.Add(new ScoreRow(Mixture.Pretrain, ScoreRow.OurModel, TaskMetrics.ForgettingMetric, forgetting, null, null, 0, ScoreRow.Measured));
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
         var finetuneLog = finetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind);

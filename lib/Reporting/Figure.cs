@@ -1,5 +1,3 @@
-using LlmNotebooks.Notebooks;
-
 namespace LlmNotebooks.Reporting;
 
 /// <summary>One named line or set of bars: x positions (or category labels) and values.</summary>

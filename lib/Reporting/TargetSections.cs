@@ -35,7 +35,7 @@ static class TargetSections
     static Score? Measured(ReportInputs run, Target target)
     {
         if (target.Task == Mixture.Pretrain)
-            return TaskMetrics.Forgetting(run.FinetuneMetrics) is { } change
+            return Forgetting.Of(run.FinetuneMetrics) is { } change
                 ? new(change, null, null, run.FinetuneMetricsSource) : null;
         return Row(run, target, target.System);
     }

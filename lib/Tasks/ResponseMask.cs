@@ -1,4 +1,5 @@
 using LlmNotebooks.Model;
+using LlmNotebooks.Tokens;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Tasks;
@@ -27,7 +28,7 @@ public static class ResponseMask
     }
 
     /// <summary>A batch of examples, right-padded with <paramref name="padToken"/> (targets ignored): (B, T) and (B, T).</summary>
-    public static Training.Batch Batch(IReadOnlyList<FormattedExample> examples, int padToken)
+    public static Batch Batch(IReadOnlyList<FormattedExample> examples, int padToken)
     {
         var rows = examples.Select(Row).ToList();
         int width = rows.Max(r => r.Inputs.Length);
@@ -40,7 +41,7 @@ public static class ResponseMask
             rows[b].Inputs.CopyTo(inputs, b * width);
             rows[b].Targets.CopyTo(targets, b * width);
         }
-        return new Training.Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64, CPU), tensor(targets, [rows.Count, width], ScalarType.Int64, CPU),
+        return new Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64, CPU), tensor(targets, [rows.Count, width], ScalarType.Int64, CPU),
             [.. examples.Select(e => (long)e.Prompt.Length)]);
     }
 }

@@ -2,9 +2,6 @@ using LlmNotebooks.Data;
 
 namespace LlmNotebooks.Tasks;
 
-/// <summary>The splits a task has in a data folder.</summary>
-public enum TaskSplit { Train, Validation, Test }
-
 /// <summary>
 /// Where each task's splits are in a data folder, in both layouts: the course's files (../shared/data) and the
 /// Hugging Face parquet files that <c>data download</c> fetches. The first pattern that matches wins, in order.

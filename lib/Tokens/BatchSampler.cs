@@ -24,7 +24,7 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
     }
 
     /// <summary>Inputs and targets, both (B, T) int64, on the CPU.</summary>
-    public Training.Batch Batch(long step)
+    public Batch Batch(long step)
     {
         var starts = WindowStarts(step);
         var window = new long[contextLength + 1];
@@ -36,6 +36,6 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
             window.AsSpan(0, contextLength).CopyTo(inputs.AsSpan(row * contextLength));
             window.AsSpan(1).CopyTo(targets.AsSpan(row * contextLength));
         }
-        return new Training.Batch(tensor(inputs, [batchSize, contextLength], int64, CPU), tensor(targets, [batchSize, contextLength], int64, CPU));
+        return new Batch(tensor(inputs, [batchSize, contextLength], int64, CPU), tensor(targets, [batchSize, contextLength], int64, CPU));
     }
 }

@@ -1,3 +1,5 @@
+using LlmNotebooks.Tokens;
+
 namespace LlmNotebooks.Training;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LlmNotebooks.Tokens;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
+using LlmNotebooks.Tokens;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,14 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using LlmNotebooks.Finetune;
 
 namespace LlmNotebooks.Training;
 
 /// <summary>
 /// What every training run needs besides its model and data: the batch and step budget, the optimizer and schedule,
 /// the precision, and how often to validate, sample and checkpoint. Pretraining and finetuning add their own
-/// settings (<see cref="PretrainingConfig"/>, <c>Tasks.FinetuningConfig</c>). The JSON names are the names of
+/// settings (<see cref="PretrainingConfig"/>, <c>Finetune.FinetuningConfig</c>). The JSON names are the names of
 /// <c>--set key=value</c> and of run.json.
 /// </summary>
 public abstract record TrainingConfig

@@ -1,6 +1,7 @@
 using LlmNotebooks.Model;
-using TorchSharp;
+using LlmNotebooks.Tokens;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;

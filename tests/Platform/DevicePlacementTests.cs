@@ -2,6 +2,7 @@ using LlmNotebooks.Finetune;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tests.TestSupport;
+using LlmNotebooks.Tokens;
 using LlmNotebooks.Training;
 using TorchSharp;
 using Xunit;

@@ -59,7 +59,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     {
         RequireRun();
         var pipelineRun = JsonFile.Read<LlmNotebooks.Evaluation.EvaluationSummary>(
-            Path.Combine(pipeline.Folders.EvalTask("cnn_dailymail", LlmNotebooks.Tasks.TaskSplit.Validation), LlmNotebooks.Evaluation.EvaluationSummary.FileName), "an evaluation summary");
+            Path.Combine(pipeline.Folders.EvalTask("cnn_dailymail", TaskSplit.Validation), LlmNotebooks.Evaluation.EvaluationSummary.FileName), "an evaluation summary");
         var folder = Path.Combine(pipeline.Temp.FullName, "evaluate-alone");
         var result = TestEnvironment.RunCli("evaluate", "--model", pipeline.Folders.Finetune, "--task", "cnn_dailymail", "--limit", "2",
             "--data", TestEnvironment.DataFolder, "--out", folder);
@@ -132,7 +132,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Matches(@"\| CNN/DM ROUGE-1 \| [\d.]+ \[[\d.]+, [\d.]+\] \| ≥ 22 \| ≥ [\d.]+ \(Lead-3 on the same examples\) \|", section);
         Assert.Contains("| forgetting (pretraining validation loss after − before) |", section);
         // SST-2's answer is its calibrated label likelihood: the row shows that score, not the generated label's.
-        var sst2 = ScoreTable.Load(pipeline.Folders.EvalTask("sst2", LlmNotebooks.Tasks.TaskSplit.Validation));
+        var sst2 = ScoreTable.Load(pipeline.Folders.EvalTask("sst2", TaskSplit.Validation));
         double calibrated = sst2.Single(r => r.System == ScoreRow.CalibratedLikelihood && r.Metric == "accuracy").Value;
         Assert.Contains($"| SST-2 accuracy (calibrated label likelihood) | {calibrated.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} [", section);
         // A smoke model misses its floors; the task scores logged during its finetuning (on the smoke preset's 4

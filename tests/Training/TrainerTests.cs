@@ -122,7 +122,7 @@ public class TrainerTests
 
         var (model, tokenizer) = ModelFiles.Load(folder);
         var best = ModelFiles.Load(new CheckpointStore(folder).BestCheckpoint!).Model;
-        var idx = LlmNotebooks.Tokens.TokenBatch.Row(tokenizer.Encode("The weather today is"));
+        var idx = LlmNotebooks.Model.TokenBatch.Row(tokenizer.Encode("The weather today is"));
         model.eval(); best.eval();
         Assert.True(model.forward(idx).Logits.equal(best.forward(idx).Logits).all().item<bool>());
         Assert.Equal(512, tokenizer.VocabSize);

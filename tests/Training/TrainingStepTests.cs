@@ -1,4 +1,5 @@
 using LlmNotebooks.Model;
+using LlmNotebooks.Tokens;
 using LlmNotebooks.Training;
 using TorchSharp;
 using Xunit;

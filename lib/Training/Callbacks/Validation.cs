@@ -1,4 +1,5 @@
 using LlmNotebooks.Model;
+using LlmNotebooks.Tokens;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training.Callbacks;

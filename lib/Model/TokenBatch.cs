@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace LlmNotebooks.Tokens;
+namespace LlmNotebooks.Model;
 
 /// <summary>Token ids as the model takes them: int64 tensors of shape (B, T).</summary>
 public static class TokenBatch

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace LlmNotebooks.Training;
+namespace LlmNotebooks.Tokens;
 
 /// <summary>
 /// One micro-batch: token ids (B, T), the targets to predict (B, T; <c>Gpt.IgnoreIndex</c> where nothing counts)

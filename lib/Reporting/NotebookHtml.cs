@@ -1,4 +1,4 @@
-namespace LlmNotebooks.Notebooks;
+namespace LlmNotebooks.Reporting;
 
 /// <summary>Something a notebook cell shows as HTML when it is the cell's value (a chart, a view of tokens).</summary>
 public interface INotebookHtml

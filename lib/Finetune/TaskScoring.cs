@@ -1,9 +1,10 @@
+using LlmNotebooks.Evaluation;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Training;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Finetune;
 
 /// <summary>
 /// A finetuning callback: before the first step and every <paramref name="interval"/> steps, generates answers for
