@@ -67,15 +67,15 @@ public static partial class Baselines
     {
         "cnn_dailymail" =>
         [
-            new(task, "Lead-3 (published)", "rouge1 F (stemmed)", 40.4, null, null, 11490, LeadThreeSource),
-            new(task, "Lead-3 (published)", "rouge2 F (stemmed)", 17.6, null, null, 11490, LeadThreeSource),
-            new(task, "Lead-3 (published)", "rougeL F (stemmed)", 36.7, null, null, 11490, LeadThreeSource),
+            new(task, "Lead-3 (published)", Metric.Rouge1, 40.4, null, null, 11490, LeadThreeSource),
+            new(task, "Lead-3 (published)", Metric.Rouge2, 17.6, null, null, 11490, LeadThreeSource),
+            new(task, "Lead-3 (published)", Metric.RougeL, 36.7, null, null, 11490, LeadThreeSource),
         ],
         "squad" =>
         [
-            new(task, "sliding window (published)", "F1", 20.2, null, null, 10570, SquadSource),
-            new(task, "logistic regression (published)", "F1", 51.0, null, null, 10570, SquadSource),
-            new(task, "human (published)", "F1", 91.2, null, null, 10570, SquadSource),
+            new(task, "sliding window (published)", Metric.F1, 20.2, null, null, 10570, SquadSource),
+            new(task, "logistic regression (published)", Metric.F1, 51.0, null, null, 10570, SquadSource),
+            new(task, "human (published)", Metric.F1, 91.2, null, null, 10570, SquadSource),
         ],
         _ => [],
     };

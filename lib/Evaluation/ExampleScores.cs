@@ -4,18 +4,11 @@ namespace LlmNotebooks.Evaluation;
 public sealed record ScoredPrediction(PredictionRecord Prediction, double Score);
 
 /// <summary>
-/// Per-example scores, one headline metric per task (as a fraction): ROUGE-1 F (stemmed) for summaries, SQuAD F1
-/// (best reference) for answers, accuracy (1 if right, else 0) for labels.
+/// Per-example scores of each task's headline metric (<see cref="Metric.Headline"/>), as a fraction: ROUGE-1 F
+/// (stemmed) for summaries, SQuAD F1 (best reference) for answers, accuracy (1 if right, else 0) for labels.
 /// </summary>
 public static class ExampleScores
 {
-    public static string Metric(string task) => task switch
-    {
-        "cnn_dailymail" => "ROUGE-1 F",
-        "squad" => "F1",
-        _ => "accuracy",
-    };
-
     public static double Score(string task, PredictionRecord p) => task switch
     {
         "cnn_dailymail" => Rouge.ScoreMulti(p.References, p.Prediction, true, ["rouge1"])["rouge1"].FMeasure,

@@ -22,7 +22,6 @@ public sealed record ExperimentRecord(
     public const string FileName = "experiment.json";
 
     /// <summary>The metric name of a task's validation loss at the end of finetuning.</summary>
-    public const string TaskLossMetric = "validation loss";
 
     /// <summary>Where a variant's record lies under an experiments folder: <c>architecture/gpt-2/experiment.json</c>.</summary>
     public static string PathOf(string experimentsFolder, string experiment, string variant) =>

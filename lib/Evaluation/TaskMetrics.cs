@@ -17,9 +17,6 @@ public static class TaskMetrics
             _ => Labels(task, system, predictions, references),
         };
 
-    public const string DegenerateMetric = "degenerate (a 4-gram 3+ times)";
-    public const string ForgettingMetric = "validation loss change (forgetting)";
-
     /// <summary>A summary that loops: some word 4-gram occurs three times or more ("the match is the first… the match is the first…").</summary>
     public static bool IsDegenerate(string text)
     {
@@ -31,7 +28,7 @@ public static class TaskMetrics
     {
         var rows = new List<ScoreRow> { BleuRow(task, system, predictions, references) };
         rows.AddRange(RougeRows(task, system, predictions, references, stem, Rouge.Types));
-        rows.Add(MeanRow(task, system, DegenerateMetric, predictions.Select(p => IsDegenerate(p) ? 1.0 : 0.0).ToList()));
+        rows.Add(MeanRow(task, system, Metric.Degenerate, predictions.Select(p => IsDegenerate(p) ? 1.0 : 0.0).ToList()));
         return rows;
     }
 
@@ -39,27 +36,27 @@ public static class TaskMetrics
     {
         var exact = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.ExactMatch, p, references[i])).ToList();
         var f1 = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.F1, p, references[i])).ToList();
-        var rows = new List<ScoreRow> { MeanRow(task, system, "exact match", exact), MeanRow(task, system, "F1", f1) };
+        var rows = new List<ScoreRow> { MeanRow(task, system, Metric.ExactMatch, exact), MeanRow(task, system, Metric.F1, f1) };
         rows.AddRange(RougeRows(task, system, predictions, references, stem, ["rouge1", "rouge2", "rougeL"]));
         return rows;
     }
 
     public static List<ScoreRow> Labels(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references) =>
-        [MeanRow(task, system, "accuracy", predictions.Select((p, i) => references[i].Contains(p) ? 1.0 : 0.0).ToList())];
+        [MeanRow(task, system, Metric.Accuracy, predictions.Select((p, i) => references[i].Contains(p) ? 1.0 : 0.0).ToList())];
 
     public static ScoreRow BleuRow(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references)
     {
         var segments = predictions.Select((p, i) => Bleu.Statistics(p, references[i])).ToList();
         var score = Bleu.FromStatistics(segments);
         var interval = Bootstrap.Resample(segments.Count, indices => Bleu.FromStatistics(indices.Select(i => segments[i]).ToList()).Score);
-        return new ScoreRow(task, system, "BLEU", score.Score, interval.Low, interval.High, segments.Count, ScoreRow.Measured);
+        return new ScoreRow(task, system, Metric.Bleu, score.Score, interval.Low, interval.High, segments.Count, ScoreRow.Measured);
     }
 
     static IEnumerable<ScoreRow> RougeRows(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references,
         bool stem, IReadOnlyList<string> types)
     {
         var scores = predictions.Select((p, i) => Rouge.ScoreMulti(references[i], p, stem, types)).ToList();
-        return types.Select(type => MeanRow(task, system, $"{type} F{(stem ? " (stemmed)" : "")}", scores.Select(s => s[type].FMeasure).ToList()));
+        return types.Select(type => MeanRow(task, system, Metric.RougeF(type, stem), scores.Select(s => s[type].FMeasure).ToList()));
     }
 
     /// <summary>100 × the mean of per-example values in [0, 1], with its bootstrap interval.</summary>

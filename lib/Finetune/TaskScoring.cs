@@ -21,14 +21,6 @@ public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, 
 
     public void Rehearse(Trainer trainer) => Scores(trainer);
 
-    /// <summary>The one score per task the log keeps (the first of the task's metrics).</summary>
-    public static string Headline(string task) => task switch
-    {
-        "squad" => "F1",
-        "cnn_dailymail" => "rouge1 F (stemmed)",
-        _ => "accuracy",
-    };
-
     public void OnStart(Trainer trainer)
     {
         if (trainer.State.Step == 0) Score(trainer);
@@ -54,7 +46,7 @@ public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, 
         foreach (var task in tasks)
         {
             var result = Evaluator.Evaluate(trainer.Training.ComputeModel, tokenizer, task, dataFolder, TaskSplit.Validation, options);
-            scores[$"{task} {Headline(task)}"] = result.Scores.First(s => s.Metric == Headline(task)).Value;
+            scores[Metric.TaskScoreKey(task)] = result.Scores.First(s => s.Metric == Metric.Headline(task)).Value;
         }
         return scores;
     }

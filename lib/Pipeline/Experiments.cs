@@ -115,6 +115,9 @@ public static class Experiments
             }
     }
 
+    /// <summary>The scores an experiment record keeps of each evaluation.</summary>
+    static readonly HashSet<string> Kept = [Metric.F1, Metric.ExactMatch, Metric.Rouge1, Metric.Rouge2, Metric.RougeL, Metric.Bleu, Metric.Degenerate, Metric.Accuracy];
+
     static ExperimentRecord RunVariant(Experiment experiment, ExperimentVariant variant, ExperimentBudget budget, string dataFolder, PipelineFolders folders,
         PipelineHooks hooks, CancellationToken cancellation)
     {
@@ -135,15 +138,14 @@ public static class Experiments
             {
                 var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false);
                 var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
-                var kept = result.Scores.Where(s => s.Metric is "F1" or "exact match" or "rouge1 F (stemmed)" or "rouge2 F (stemmed)" or "rougeL F (stemmed)" or "BLEU"
-                    or TaskMetrics.DegenerateMetric or "accuracy").ToList();
+                var kept = result.Scores.Where(s => Kept.Contains(s.Metric)).ToList();
                 scores.AddRange(kept);
                 hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");
             }
         var finetuneMetrics = MetricsLog.Read(finetune);
         scores.AddRange(TaskLosses(finetuneMetrics));
         if (Forgetting.Of(finetuneMetrics) is { } forgetting)
-            scores.Add(new ScoreRow(Mixture.Pretrain, ScoreRow.OurModel, TaskMetrics.ForgettingMetric, forgetting, null, null, 0, ScoreRow.Measured));
+            scores.Add(new ScoreRow(Mixture.Pretrain, ScoreRow.OurModel, Metric.Forgetting, forgetting, null, null, 0, ScoreRow.Measured));
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
         var finetuneLog = finetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
@@ -160,7 +162,7 @@ public static class Experiments
         var last = finetuneMetrics.LastOrDefault(r => r.Kind == MetricsRecord.EvalKind);
         if (last?.Validation is null) yield break;
         foreach (var (task, loss) in last.Validation.Where(v => v.Key != Mixture.Pretrain))
-            yield return new ScoreRow(task, ScoreRow.OurModel, ExperimentRecord.TaskLossMetric, loss, null, null, 0, ScoreRow.Measured);
+            yield return new ScoreRow(task, ScoreRow.OurModel, Metric.TaskLoss, loss, null, null, 0, ScoreRow.Measured);
     }
 
     static void Train<T>(string runFolder, string phase, PipelineHooks hooks, Func<bool, TrainingResult> train) where T : TrainingConfig

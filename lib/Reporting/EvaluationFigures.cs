@@ -39,7 +39,7 @@ public static class EvaluationFigures
             lows.Add(interval.Low);
             highs.Add(interval.High);
         }
-        return new BarFigure($"{task}: {ExampleScores.Metric(task)} by input length", $"mean {ExampleScores.Metric(task)} (%)", categories,
+        return new BarFigure($"{task}: {Metric.Headline(task)} by input length", $"mean {Metric.Headline(task)} (%)", categories,
             [new BarGroup(ScoreRow.OurModel, means, lows, highs)]);
     }
 }

@@ -14,15 +14,15 @@ static class ExperimentSections
 
     static readonly Measure[] Columns =
     [
-        new("squad", "F1", "SQuAD F1"), new("squad", "exact match", "SQuAD EM"),
-        new("cnn_dailymail", "rouge1 F (stemmed)", "CNN/DM R-1"), new("cnn_dailymail", "rouge2 F (stemmed)", "R-2"),
-        new("cnn_dailymail", "rougeL F (stemmed)", "R-L"), new("cnn_dailymail", "BLEU", "BLEU"),
-        new("cnn_dailymail", TaskMetrics.DegenerateMetric, "degenerate %", HigherIsBetter: false),
-        new("sst2", "accuracy", "SST-2 accuracy"),
-        new("squad", ExperimentRecord.TaskLossMetric, "SQuAD val loss", HigherIsBetter: false),
-        new("cnn_dailymail", ExperimentRecord.TaskLossMetric, "CNN/DM val loss", HigherIsBetter: false),
-        new("sst2", ExperimentRecord.TaskLossMetric, "SST-2 val loss", HigherIsBetter: false),
-        new("pretrain", TaskMetrics.ForgettingMetric, "forgetting", HigherIsBetter: false),
+        new("squad", Metric.F1, "SQuAD F1"), new("squad", Metric.ExactMatch, "SQuAD EM"),
+        new("cnn_dailymail", Metric.Rouge1, "CNN/DM R-1"), new("cnn_dailymail", Metric.Rouge2, "R-2"),
+        new("cnn_dailymail", Metric.RougeL, "R-L"), new("cnn_dailymail", Metric.Bleu, "BLEU"),
+        new("cnn_dailymail", Metric.Degenerate, "degenerate %", HigherIsBetter: false),
+        new("sst2", Metric.Accuracy, "SST-2 accuracy"),
+        new("squad", Metric.TaskLoss, "SQuAD val loss", HigherIsBetter: false),
+        new("cnn_dailymail", Metric.TaskLoss, "CNN/DM val loss", HigherIsBetter: false),
+        new("sst2", Metric.TaskLoss, "SST-2 val loss", HigherIsBetter: false),
+        new("pretrain", Metric.Forgetting, "forgetting", HigherIsBetter: false),
     ];
 
     /// <summary>The measures a winner is named for: each task's main score, then its validation loss.</summary>

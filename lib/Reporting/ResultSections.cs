@@ -124,7 +124,7 @@ static class ResultSections
     static void Examples(ReportDocument d, EvaluationInputs e)
     {
         var source = $"{e.Source}/{Evaluator.PredictionsFile}";
-        var metric = ExampleScores.Metric(e.Task);
+        var metric = Metric.Headline(e.Task);
         int inputLength = e.Task == "sst2" ? 200 : 300;
         d.Md($"Best and worst examples by {metric}:\n\n" + ReportDocument.Table(["", metric, "input", "prediction", "references"],
             ExampleScores.BestAndWorst(e.Task, e.Predictions, e.Task == "cnn_dailymail" ? 2 : 3)

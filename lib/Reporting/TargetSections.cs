@@ -20,7 +20,7 @@ static class TargetSections
         d.Md(ReportDocument.Table(["measure", "ours", "floor", "goal", "reached"], rows.Select(r => new[]
         {
             r.Target.Label,
-            r.Measured is { } m ? $"{d.N(m.Value, "F2", m.Source)}{(m.Low is null ? "" : $" [{d.N(m.Low.Value, "F2", m.Source)}, {d.N(m.High!.Value, "F2", m.Source)}]")}" : "not measured",
+            r.Measured is { } m ? $"{d.N(m.Value, "F2", m.Source)}{(m.Low is null ? "" : $" [{d.N(m.Low.Value, "F2", m.Source)}, {d.N(m.High!.Value, "F2", m.Source)}]")}" : Unmeasured(run, r.Target),
             r.Target.Floor is { } floor ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(floor, "0.##", source)}" + (r.Target.FloorReason is { } why ? $" ({why})" : "") : "",
             r.Goal is { } goal ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(goal.Value, "0.##", goal.Source)}" + (r.Target.GoalBaseline is { } b ? $" ({b} on the same examples)" : "") : "",
             r.Measured is not { } score ? "" : r.Goal is { } g && r.Target.Reaches(score.Value, g.Value) ? "goal"
@@ -47,6 +47,13 @@ static class TargetSections
         return row is null ? null : new(row.Value, row.Low, row.High, $"{evaluation!.Source}/{ScoreTable.JsonFile}");
     }
 
+    /// <summary>Why a target has no score: not evaluated, or evaluated without the row it reads (scored without stemming, say).</summary>
+    static string Unmeasured(ReportInputs run, Target target) =>
+        run.Evaluations.FirstOrDefault(e => e.Task == target.Task && e.Split == TaskSplit.Validation) is { } evaluation
+            ? $"not measured: {evaluation.Source}/{ScoreTable.JsonFile} has no {target.System} row `{target.Metric}` " +
+              $"(it has {string.Join(", ", evaluation.Scores.Where(s => s.System == ScoreRow.OurModel).Select(s => $"`{s.Metric}`"))})"
+            : "not measured";
+
     static Score? GoalOf(ReportInputs run, Target target) =>
         target.GoalBaseline is { } baseline ? Row(run, target, baseline) : target.Goal is { } goal ? new(goal, null, null, TargetsRecord.FileName) : null;
 
@@ -58,9 +65,9 @@ static class TargetSections
     /// </summary>
     static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full)
     {
-        var key = $"{target.Task} {TaskScoring.Headline(target.Task)}";
+        var key = Metric.TaskScoreKey(target.Task);
         // The periodic scores are of generated answers: a target read from another row has no curve here.
-        if (TaskScoring.Headline(target.Task) != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
+        if (Metric.Headline(target.Task) != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
             || run.Finetune is not { } finetune) return null;
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
