@@ -71,7 +71,7 @@ public static class BeamSearch
                     // A hypothesis can only grow into 2W children that survive, so 2W allowed tokens per row are enough.
                     if (rowConstraints is not null) SpanConstraint.Restrict(logProbabilities, generated, rowConstraints, stop, keep: 2 * beams);
                     var scores = from_array(alive.SelectMany(a => a.Select(h => (float)h.Score)).ToArray()).to(device).view(-1, 1);
-                    var total = logProbabilities.add(scores, Scalars.One).view(count, -1);                      // (B, W·V)
+                    var total = logProbabilities.Plus(scores).view(count, -1);                      // (B, W·V)
                     long vocabulary = logProbabilities.shape[1];
                     var (best, where) = total.topk(2 * beams, dim: -1);                            // (B, 2W)
                     var (parents, next) = Advance(best.data<float>().ToArray(), where.data<long>().ToArray(), vocabulary, beams);

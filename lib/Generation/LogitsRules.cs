@@ -19,7 +19,7 @@ public static class LogitsRules
         using var scope = NewDisposeScope();
         long vocabulary = logits.shape[1];
         if (options.VocabularyLimit is { } limit && limit < vocabulary)
-            logits.index_fill_(1, arange(limit, vocabulary, device: logits.device), Scalars.NegativeInfinity);
+            logits.index_fill_(1, Scalars.Range(limit, vocabulary, logits.device), Scalars.NegativeInfinity);
         var stops = Stops(options, vocabulary);
         for (int row = 0; row < generated.Count; row++)
         {

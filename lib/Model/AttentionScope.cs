@@ -31,11 +31,11 @@ public sealed class AttentionScope
     public static AttentionScope Build(long batch, long length, long start, long[]? padding, long[]? promptEnds, KvCache? cache, Device device)
     {
         bool padded = padding is not null && padding.Any(p => p > 0);
-        var positions = arange(start, start + length, dtype: ScalarType.Int64, device: device);            // (T)
+        var positions = Scalars.Range(start, start + length, device);                                     // (T)
         if (padded)
         {
             var pad = from_array(padding!).to(device).view(batch, 1);
-            positions = (positions.view(1, length) - pad).clamp_min(0);                                    // (B, T)
+            positions = (positions.view(1, length) - pad).clamp_min(Scalars.FirstIndex);                                    // (B, T)
         }
         if (!padded && promptEnds is null)
         {
@@ -58,8 +58,8 @@ public sealed class AttentionScope
     {
         using var scope = NewDisposeScope();
         long keys = start + length;
-        var key = arange(keys, device: device).view(1, 1, 1, keys);
-        var query = arange(start, keys, device: device).view(1, 1, length, 1);
+        var key = Scalars.Range(0, keys, device).view(1, 1, 1, keys);
+        var query = Scalars.Range(start, keys, device).view(1, 1, length, 1);
         var allowed = key.le(query);
         if (promptEnds is not null)
         {

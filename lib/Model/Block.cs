@@ -32,8 +32,8 @@ public sealed class Block : Module<Tensor, AttentionScope, Tensor>
     {
         using var disposeScope = NewDisposeScope();
         // add(…, One), not +: the operator passes libtorch an implicit alpha the GC may free mid-call (see Scalars).
-        x = x.add(attn.forward(ln_1.forward(x), scope), Scalars.One);
-        x = x.add(mlp.forward(ln_2.forward(x)), Scalars.One);
+        x = x.Plus(attn.forward(ln_1.forward(x), scope));
+        x = x.Plus(mlp.forward(ln_2.forward(x)));
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -136,7 +136,7 @@ public sealed class Gpt : Module
         if (start + T > Config.ContextLength)
             throw new ArgumentException($"sequence of {start + T} tokens is longer than the context ({Config.ContextLength})");
         var x = transformer.TokenEmbedding.forward(idx);                                  // (B, T, C)
-        if (transformer.PositionEmbedding is { } wpe) x = x.add(wpe.forward(scope.Positions), Scalars.One);   // (T, C) or (B, T, C)
+        if (transformer.PositionEmbedding is { } wpe) x = x.Plus(wpe.forward(scope.Positions));   // (T, C) or (B, T, C)
         x = transformer.EmbeddingDropout.forward(x);
         foreach (var block in Blocks) x = block.forward(x, scope);
         scope.Cache?.Advance((int)T);

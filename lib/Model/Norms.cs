@@ -35,7 +35,7 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
         var wide = x.to(ScalarType.Float32);
         using var eps = epsilon.ToScalar();
         // add(eps) alone would pass libtorch an implicit alpha of 1, which the GC may free during the call (see Scalars).
-        return (wide * wide.pow(Scalars.Two).mean([-1], keepdim: true).add(eps, Scalars.One).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
+        return (wide * wide.pow(Scalars.Two).mean([-1], keepdim: true).Plus(eps).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
     }
 }
 

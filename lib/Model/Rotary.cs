@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Model;
@@ -18,12 +19,14 @@ public static class Rotary
     {
         using var scope = NewDisposeScope();
         long hs = x.shape[^1], half = hs / 2;
-        var frequencies = pow(Base, -arange(0, half, dtype: ScalarType.Float32, device: x.device) / half);   // (hs/2)
+        using var theta = tensor(Base);                   // held, as every Scalar or number passed to libtorch (see Scalars)
+        using var width = ((double)half).ToScalar();
+        var frequencies = pow(theta, Scalars.Range(0, half, x.device, ScalarType.Float32).neg_().div_(width));   // (hs/2): Base^(−i/(hs/2))
         var angles = positions.to(ScalarType.Float32).unsqueeze(-1) * frequencies;                          // (T, hs/2) or (B, T, hs/2)
         if (angles.dim() == 3) angles = angles.unsqueeze(1);                                                 // (B, 1, T, hs/2)
         var (cos, sin) = (angles.cos().to(x.dtype), angles.sin().to(x.dtype));
         var first = x.narrow(-1, 0, half);
         var second = x.narrow(-1, half, half);
-        return cat([first * cos - second * sin, (first * sin).add(second * cos, Scalars.One)], dim: -1).MoveToOuterDisposeScope();
+        return cat([first * cos - second * sin, (first * sin).Plus(second * cos)], dim: -1).MoveToOuterDisposeScope();
     }
 }

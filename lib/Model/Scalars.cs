@@ -1,4 +1,5 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace LlmNotebooks.Model;
 
@@ -16,8 +17,27 @@ public static class Scalars
 
     public static readonly Scalar Zero = 0.0.ToScalar();
 
-    /// <summary>The alpha of every add: <c>a + b</c> and <c>add(scalar)</c> make an implicit one (two SQuAD evaluations of the cpu model died of it).</summary>
+    /// <summary>The alpha of every add: <c>a + b</c> and <c>add(x)</c> make an implicit one, which killed long evaluations.</summary>
     public static readonly Scalar One = 1.0.ToScalar();
 
     public static readonly Scalar Two = 2.0.ToScalar();
+
+    /// <summary>0 as an integer, for index tensors (a float 0 would promote them to floats).</summary>
+    public static readonly Scalar FirstIndex = 0L.ToScalar();
+
+    /// <summary><c>torch.arange(start, stop)</c>, int64 unless told, with its Scalars held for the call.</summary>
+    public static Tensor Range(long start, long stop, Device device, ScalarType dtype = ScalarType.Int64)
+    {
+        using Scalar from = start.ToScalar(), to = stop.ToScalar(), step = 1L.ToScalar();
+        return arange(from, to, step, dtype: dtype, device: device);
+    }
+
+    /// <summary><c>a + b</c> with a held alpha: how the library adds tensors (tests/Rules/ScalarTests.cs keeps it so).</summary>
+    public static Tensor Plus(this Tensor a, Tensor b) => a.add(b, One);
+
+    /// <summary><c>a += b</c> in place, with a held alpha.</summary>
+    public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
+
+    /// <summary><c>a + s</c> for a held scalar <paramref name="s"/>, with a held alpha.</summary>
+    public static Tensor Plus(this Tensor a, Scalar s) => a.add(s, One);
 }

@@ -71,7 +71,7 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
     static bool Probe(out string result)
     {
         using var scope = torch.NewDisposeScope();
-        var a = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        var a = torch.from_array(new float[] { 0, 1, 2, 3, 4, 5 }).reshape(2, 3);
         float sum = a.matmul(a.T).sum().item<float>();   // [[5,14],[14,50]] sums to 83
         result = sum == 83f ? "ok (2x3 matmul)" : $"wrong result {sum} (expected 83)";
         return sum == 83f;

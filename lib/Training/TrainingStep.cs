@@ -1,7 +1,7 @@
 using LlmNotebooks.Model;
 using LlmNotebooks.Tokens;
-using TorchSharp.Modules;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
@@ -110,7 +110,7 @@ public sealed class TrainingStep : IDisposable
             using var grad = _compute![i].grad;
             if (grad is null) continue;
             using var wide = grad.to(ScalarType.Float32);
-            if (_master[i].grad is { } existing) existing.add_(wide);
+            if (_master[i].grad is { } existing) existing.PlusInPlace(wide);
             else _master[i].grad = wide.clone();
             grad.zero_();
         }

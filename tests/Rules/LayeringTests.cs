@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Reflection.Emit;
 using System.Text.RegularExpressions;
 using LlmNotebooks.Tests.TestSupport;
 using Xunit;
@@ -84,8 +83,6 @@ public class LayeringTests
 
     static Type Outermost(Type type) => type.DeclaringType is { } outer ? Outermost(outer) : type;
 
-    const BindingFlags Declared = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-
     static IEnumerable<(Type Used, string Where)> UsedTypes(Type type)
     {
         var found = new List<(Type, string)>();
@@ -103,13 +100,13 @@ public class LayeringTests
             Add(attribute.AttributeType, "attribute");
             foreach (var argument in attribute.ConstructorArguments) Add(argument.Value as Type, "attribute");
         }
-        foreach (var field in type.GetFields(Declared)) Add(field.FieldType, field.Name);
-        foreach (var property in type.GetProperties(Declared)) Add(property.PropertyType, property.Name);
-        foreach (var method in type.GetMethods(Declared).Cast<MethodBase>().Concat(type.GetConstructors(Declared)))
+        foreach (var field in type.GetFields(IlReader.Declared)) Add(field.FieldType, field.Name);
+        foreach (var property in type.GetProperties(IlReader.Declared)) Add(property.PropertyType, property.Name);
+        foreach (var method in type.GetMethods(IlReader.Declared).Cast<MethodBase>().Concat(type.GetConstructors(IlReader.Declared)))
         {
             if (method is MethodInfo m) Add(m.ReturnType, method.Name);
             foreach (var parameter in method.GetParameters()) Add(parameter.ParameterType, method.Name);
-            foreach (var member in InstructionOperands(method))
+            foreach (var member in IlReader.Operands(method))
                 switch (member)
                 {
                     case Type t: Add(t, method.Name); break;
@@ -117,39 +114,5 @@ public class LayeringTests
                 }
         }
         return found;
-    }
-
-    static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
-
-    /// <summary>The types, methods and fields a method's instructions name.</summary>
-    static IEnumerable<MemberInfo> InstructionOperands(MethodBase method)
-    {
-        var il = method.GetMethodBody()?.GetILAsByteArray();
-        if (il is null) yield break;
-        var typeArguments = method.DeclaringType?.IsGenericType == true ? method.DeclaringType.GetGenericArguments() : null;
-        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        for (int at = 0; at < il.Length;)
-        {
-            short value = il[at] == 0xFE ? (short)(0xFE00 | il[at + 1]) : il[at];
-            at += il[at] == 0xFE ? 2 : 1;
-            var opcode = OpCodesByValue[value];
-            if (opcode.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
-            {
-                MemberInfo? member = null;
-                try { member = method.Module.ResolveMember(BitConverter.ToInt32(il, at), typeArguments, methodArguments); }
-                catch (ArgumentException) { }
-                if (member is not null) yield return member;
-            }
-            at += opcode.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + 4 * BitConverter.ToInt32(il, at),
-                _ => 4,
-            };
-        }
     }
 }
