@@ -32,6 +32,6 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         console.MarkupLine($"finetuning {Markup.Escape(from)} for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "finetune", hooks =>
             Finetuning.Run(config, from, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
-        return TrainingDisplay.Result(console, result);
+        return TrainingDisplay.Result(console, result, runFolder);
     }
 }

@@ -42,10 +42,10 @@ public static class TrainingDisplay
     }
 
     /// <summary>The closing line of a training command, and its exit code (130 when stopped, as after Ctrl+C).</summary>
-    public static int Result(IAnsiConsole console, TrainingResult result)
+    public static int Result(IAnsiConsole console, TrainingResult result, string runFolder)
     {
         console.MarkupLine(result.Reason == StopReason.Completed
-            ? $"[green]done[/]: {result.Steps} steps, {result.Tokens:N0} tokens, best validation loss {result.BestValidationLoss:F4}; model {Markup.Escape(result.ExportedModel ?? "")}"
+            ? $"[green]done[/]: {result.Steps} steps, {result.Tokens:N0} tokens, best validation loss {result.BestValidationLoss:F4}; model {Markup.Escape(Path.Combine(runFolder, Model.ModelFiles.HandIn))}"
             : $"[yellow]stopped[/] at step {result.Steps}; continue with --resume (checkpoint {Markup.Escape(result.LastCheckpoint ?? "")})");
         return result.Reason == StopReason.Completed ? 0 : 130;
     }

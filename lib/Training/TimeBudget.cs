@@ -95,7 +95,7 @@ public sealed record TimeBudget(
             }
             secondsPerStep = seconds / TimedSteps;
             tokensPerSecond = tokens / seconds;
-            var rehearsal = new Trainer(probe, data, config.Schedule, accumulation, config.MaxSteps, new TrainingState());
+            var rehearsal = new Trainer(probe, data, new TrainingPlan(config.MaxSteps, config.Schedule, accumulation, device), new TrainingState());
             // Twice each, keeping the faster: the first pays once-only costs (compiling, reading data files).
             foreach (var callback in periodic)
                 costs.Add((callback, Enumerable.Range(0, 2).Min(_ =>

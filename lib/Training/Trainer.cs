@@ -7,7 +7,7 @@ namespace LlmNotebooks.Training;
 /// <summary>How a run ended.</summary>
 public enum StopReason { Completed, Cancelled }
 
-public sealed record TrainingResult(StopReason Reason, long Steps, long Tokens, double? BestValidationLoss, string? LastCheckpoint, string? ExportedModel);
+public sealed record TrainingResult(StopReason Reason, long Steps, long Tokens, double? BestValidationLoss, string? LastCheckpoint);
 
 /// <summary>Progress for a display: where the run is and how fast it goes.</summary>
 public readonly record struct TrainerProgress(long Step, long MaxSteps, double Loss, double TokensPerSecond, TimeSpan Remaining);
@@ -29,8 +29,6 @@ public sealed class TrainingState
     public double WallSeconds => WallSecondsBefore + _clock.Elapsed.TotalSeconds;
     public double WallSecondsBefore { get; init; }
     public double? BestValidationLoss { get; set; }
-    /// <summary>The step whose validation set a new best (the checkpointing callback saves it).</summary>
-    public long? BestAtStep { get; set; }
     public string? LastCheckpoint { get; set; }
     /// <summary>The step this attempt started from (0, or the resumed checkpoint's).</summary>
     public long FirstStep { get; init; }
@@ -39,12 +37,13 @@ public sealed class TrainingState
 
 /// <summary>
 /// What hangs off the training loop: validation, samples, checkpoints, logs, a progress display. Each is told when
-/// the run starts, after every step, and when it stops.
+/// the run starts, after every step, when a validation sets a new best, and when it stops.
 /// </summary>
 public interface ITrainerCallback
 {
     void OnStart(Trainer trainer) { }
     void OnStepEnd(Trainer trainer, StepReport step) { }
+    void OnNewBest(Trainer trainer) { }
     void OnStop(Trainer trainer, StopReason reason) { }
 }
 
@@ -74,34 +73,44 @@ public sealed class TrainingDivergedException(long step, string? lastCheckpoint,
     public string? LastCheckpoint => lastCheckpoint;
 }
 
+/// <summary>How long a run is and how each step is made: its steps, the schedule, micro-batches per step, where batches go.</summary>
+public sealed record TrainingPlan(long MaxSteps, LrSchedule Schedule, int Accumulation, Device Device);
+
 /// <summary>
-/// The training loop, in the spirit of minGPT's trainer: it knows nothing about GPT or files. Each step draws
-/// <paramref name="accumulation"/> micro-batches from the data, runs one <see cref="TrainingStep"/> at the
-/// schedule's rate, and tells the callbacks; it stops cleanly when cancelled (Ctrl+C) and with the last good
-/// checkpoint named when the loss turns NaN.
+/// The training loop, in the spirit of minGPT's trainer: it knows nothing about GPT or files. Each step draws the
+/// plan's micro-batches from the data onto its device, runs one <see cref="TrainingStep"/> at the schedule's rate,
+/// and tells the callbacks; it stops cleanly when cancelled (Ctrl+C) and with the last good checkpoint named when the
+/// loss turns NaN. Validation reports its losses here, and a new best is announced to every callback.
 /// </summary>
-public sealed class Trainer(TrainingStep training, IBatchSource data, LrSchedule schedule, int accumulation, long maxSteps, TrainingState state)
+public sealed class Trainer(TrainingStep training, IBatchSource data, TrainingPlan plan, TrainingState state)
 {
     public TrainingStep Training => training;
     public IBatchSource Data => data;
     public TrainingState State => state;
-    public long MaxSteps => maxSteps;
-    public bool AtLastStep => state.Step == maxSteps;
+    public long MaxSteps => plan.MaxSteps;
+    public bool AtLastStep => state.Step == plan.MaxSteps;
 
     public List<ITrainerCallback> Callbacks { get; } = [];
 
+    /// <summary>A validation's mean loss: when it is the run's best, every callback hears of it (checkpointing saves the model).</summary>
+    public void ReportValidation(double meanLoss)
+    {
+        if (state.BestValidationLoss is { } best && meanLoss >= best) return;
+        state.BestValidationLoss = meanLoss;
+        foreach (var callback in Callbacks) callback.OnNewBest(this);
+    }
+
     public TrainingResult Run(CancellationToken cancellation = default)
     {
-        var device = training.Model.Head.weight.device;
         foreach (var callback in Callbacks) callback.OnStart(this);
-        while (state.Step < maxSteps)
+        while (state.Step < plan.MaxSteps)
         {
             if (cancellation.IsCancellationRequested) return Stop(StopReason.Cancelled);
             var clock = Stopwatch.StartNew();
-            var batches = Enumerable.Range(0, accumulation).Select(m => OnDevice(data.TrainBatch(state.Step, m), device)).ToList();
+            var batches = Enumerable.Range(0, plan.Accumulation).Select(m => OnDevice(data.TrainBatch(state.Step, m), plan.Device)).ToList();
             // Token positions computed: finetuning pads each batch to its longest example, not to the context.
             long stepTokens = batches.Sum(b => b.Positions);
-            double learningRate = schedule.At(state.Step);
+            double learningRate = plan.Schedule.At(state.Step);
             StepResult result;
             try
             {
@@ -126,7 +135,7 @@ public sealed class Trainer(TrainingStep training, IBatchSource data, LrSchedule
     TrainingResult Stop(StopReason reason)
     {
         foreach (var callback in Callbacks) callback.OnStop(this, reason);
-        return new TrainingResult(reason, state.Step, state.Tokens, state.BestValidationLoss, state.LastCheckpoint, null);
+        return new TrainingResult(reason, state.Step, state.Tokens, state.BestValidationLoss, state.LastCheckpoint);
     }
 
     static Batch OnDevice(Batch batch, Device device)

@@ -82,7 +82,7 @@ public static class TrainingRun
         var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         hooks.Started?.Invoke(runFolder);
 
-        var trainer = new Trainer(training, data, config.Schedule, accumulation, config.MaxSteps, state);
+        var trainer = new Trainer(training, data, new TrainingPlan(config.MaxSteps, config.Schedule, accumulation, device), state);
         trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
             hooks.Log, ceiling));
         trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, precision.Used));
@@ -96,7 +96,7 @@ public static class TrainingRun
         var (exported, _) = ModelFiles.Load(source);
         using (exported) ModelFiles.Save(runFolder, exported, tokenizer, handIn: true);
         hooks.Log?.Invoke($"model: {Path.Combine(runFolder, ModelFiles.HandIn)} (from {Path.GetFileName(source)})");
-        return result with { ExportedModel = Path.Combine(runFolder, ModelFiles.HandIn) };
+        return result;
     }
 
     /// <summary>

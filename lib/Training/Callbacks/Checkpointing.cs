@@ -28,11 +28,10 @@ public sealed class Checkpointing(CheckpointStore store, int interval, int keep,
         }
     }
 
-    public void OnStart(Trainer trainer) => SaveBestIfNew(trainer);
+    public void OnNewBest(Trainer trainer) => Save(trainer, CheckpointStore.Best);
 
     public void OnStepEnd(Trainer trainer, StepReport step)
     {
-        SaveBestIfNew(trainer);
         if (!trainer.Due(interval)) return;
         Save(trainer, CheckpointStore.StepName(step.Step));
         store.Prune(keep);
@@ -43,11 +42,6 @@ public sealed class Checkpointing(CheckpointStore store, int interval, int keep,
         if (reason != StopReason.Cancelled) return;
         Save(trainer, CheckpointStore.StepName(trainer.State.Step));
         say?.Invoke($"stopped at step {trainer.State.Step}; checkpoint {trainer.State.LastCheckpoint}");
-    }
-
-    void SaveBestIfNew(Trainer trainer)
-    {
-        if (trainer.State.BestAtStep == trainer.State.Step) Save(trainer, CheckpointStore.Best);
     }
 
     void Save(Trainer trainer, string name)

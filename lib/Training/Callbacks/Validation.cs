@@ -7,7 +7,7 @@ namespace LlmNotebooks.Training.Callbacks;
 /// <summary>
 /// The mean loss on each fixed validation set, in evaluation mode (no dropout): before the first step of a new run
 /// (where it starts from: for finetuning, the pretrained model on each task), every <paramref name="interval"/>
-/// steps and at the end. A new best mean is recorded in the state, for the checkpointing callback.
+/// steps and at the end. The mean goes to the trainer, which announces a new best.
 /// </summary>
 public sealed class Validation(MetricsLog log, int interval, Action<string>? say) : IPeriodicCallback
 {
@@ -33,12 +33,7 @@ public sealed class Validation(MetricsLog log, int interval, Action<string>? say
         var state = trainer.State;
         log.Append(new MetricsRecord { Kind = MetricsRecord.EvalKind, Step = state.Step, Tokens = state.Tokens, WallSeconds = state.WallSeconds, Validation = losses });
         say?.Invoke($"step {state.Step}: validation loss {string.Join(", ", losses.Select(l => $"{l.Key} {l.Value:F4}"))}");
-        double mean = losses.Values.Average();
-        if (state.BestValidationLoss is null || mean < state.BestValidationLoss)
-        {
-            state.BestValidationLoss = mean;
-            state.BestAtStep = state.Step;
-        }
+        trainer.ReportValidation(losses.Values.Average());
     }
 
     public static Dictionary<string, double> Losses(Gpt model, IReadOnlyDictionary<string, IReadOnlyList<Batch>> sets)
