@@ -31,7 +31,7 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         Platform.TorchRuntime.Initialize();
         console.MarkupLine($"finetuning {Markup.Escape(from)} for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "finetune", hooks =>
-            Finetuning.Run(config, from, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
+            Finetuning.Run(config, new(DataFolder.Resolve(settings.Data), runFolder, From: from), settings.Resume, hooks, cancellation));
         return TrainingDisplay.Result(console, result, runFolder);
     }
 }

@@ -30,7 +30,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
         }
         console.MarkupLine($"pretraining [bold]{Markup.Escape(config.Model)}[/] for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "pretrain", hooks =>
-            Pretraining.Run(config, DataFolder.Resolve(settings.Data), runFolder, settings.Resume, hooks, cancellation));
+            Pretraining.Run(config, new(DataFolder.Resolve(settings.Data), runFolder), settings.Resume, hooks, cancellation));
         return TrainingDisplay.Result(console, result, runFolder);
     }
 }

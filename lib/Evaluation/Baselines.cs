@@ -50,7 +50,7 @@ public static partial class Baselines
         switch (TaskFormats.FromDatasetName(task))
         {
             case TaskKind.Summarization:
-                return TaskMetrics.Score(task, "Lead-3", [.. inputs.Select(i => LeadThree(i.Source))], references, stem);
+                return TaskMetrics.Score(task, ScoreRow.LeadThree, [.. inputs.Select(i => LeadThree(i.Source))], references, stem);
             case TaskKind.QuestionAnswering:
                 return TaskMetrics.Score(task, "best-overlap sentence", [.. inputs.Select(i => BestOverlapSentence(i.Source, i.Question!))], references, stem);
             default:

@@ -14,6 +14,8 @@ public sealed record ScoreRow(string Task, string System, string Metric, double 
     /// <summary>The systems a model's own rows are named by: its generated answers, and SST-2's label likelihoods.</summary>
     public const string OurModel = "our model", LabelLikelihood = "our model (label likelihood)",
         CalibratedLikelihood = "our model (calibrated label likelihood)";
+    /// <summary>The summarization baseline our code computes on the same examples: the article's first three sentences.</summary>
+    public const string LeadThree = "Lead-3";
     public bool IsPublished => Source != Measured;
 }
 

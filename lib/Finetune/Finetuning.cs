@@ -50,18 +50,19 @@ public static class Finetuning
     public static (Gpt Model, Tokenization.TextTokenizer Tokenizer) LoadModel(string runFolder) =>
         ModelFiles.Load(runFolder, device: Platform.ComputeDevice.Resolve(RunRecord<FinetuningConfig>.Read(runFolder).Config.Device));
 
-    public static TrainingResult Run(FinetuningConfig config, string from, string dataFolder, string runFolder, bool resume,
-        TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
+    /// <param name="paths">The data folder, the run's folder, and the pretrained model it starts from (a run, checkpoint or model folder).</param>
+    public static TrainingResult Run(FinetuningConfig config, RunPaths paths, bool resume, TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
     {
         hooks ??= new TrainingRunHooks();
+        var (dataFolder, runFolder, from) = paths;
+        if (from is null) throw new ArgumentException("finetuning starts from a pretrained model: give RunPaths its From folder");
         var tokenizer = ModelFiles.LoadTokenizer(ModelFiles.Folder(from));
         var modelConfig = ModelFiles.LoadConfig(from) with { PromptAttention = config.PromptAttention };
         var mixture = Mixture.Parse(config.Mixture);
         hooks.Log?.Invoke($"finetuning from {from}; mixture {mixture}; SQuAD prompts {config.QaPrompt}; prompt attention {config.PromptAttention}");
         var formats = config.Formats(tokenizer, modelConfig.ContextLength);
         var replay = mixture.ShareOf(Mixture.Pretrain) > 0 ? PretrainingTokens(from) : null;
-        using var data = new FinetuningBatches(formats, dataFolder, mixture, replay, config.BatchSize,
-            config.AccumulationSteps(modelConfig.ContextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, hooks.Log, config.FillBatches);
+        using var data = new FinetuningBatches(formats, dataFolder, mixture, replay, BatchOptions.Of(config, modelConfig.ContextLength), hooks.Log);
         var record = new FinetuneDataRecord(Path.GetFullPath(from), mixture.ToString(), replay, data.Stats);
         var greedy = new DecodingOptions(StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
         var prompts = data.HeldOut.Select(h => new SamplePrompt($"{h.Key}: ", h.Value[0].Prompt,

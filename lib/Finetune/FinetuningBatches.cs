@@ -7,6 +7,19 @@ using static TorchSharp.torch;
 
 namespace LlmNotebooks.Finetune;
 
+/// <summary>How a finetuning run draws its batches.</summary>
+/// <param name="BatchSize">Rows of a micro-batch (filled: positions are batch_size × context)</param>
+/// <param name="Accumulation">Micro-batches per optimizer step</param>
+/// <param name="ValidationBatches">Validation batches of each task</param>
+/// <param name="MaxExamplesPerTask">At most this many training examples per task (quick runs); null: all</param>
+/// <param name="Fill">Fill micro-batches to batch_size × context positions instead of batch_size rows</param>
+public sealed record BatchOptions(int BatchSize, int Accumulation, int ValidationBatches, long Seed, int? MaxExamplesPerTask = null, bool Fill = false)
+{
+    /// <summary>A finetuning config's options, for a model of <paramref name="contextLength"/>.</summary>
+    public static BatchOptions Of(FinetuningConfig config, int contextLength) =>
+        new(config.BatchSize, config.AccumulationSteps(contextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, config.FillBatches);
+}
+
 /// <summary>
 /// Finetuning batches: each micro-batch comes from one source, drawn by the mixture's shares from a hash of
 /// (seed, step, micro-step), and its examples by index from the same hash, so the stream is reproducible and a
@@ -29,10 +42,9 @@ public sealed class FinetuningBatches : IBatchSource
     readonly PretrainingBatches? _replay;
     readonly List<Batch> _validationBatches = [];
 
-    /// <param name="fill">Fill micro-batches to batch_size × context positions instead of batch_size rows.</param>
-    public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, int batchSize, int accumulation,
-        int validationBatches, long seed, int? maxExamplesPerTask = null, Action<string>? log = null, bool fill = false)
+    public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, BatchOptions options, Action<string>? log = null)
     {
+        var (batchSize, accumulation, validationBatches, seed, maxExamplesPerTask, fill) = options;
         (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
         (_fill, _positions) = (fill, batchSize * formats.ContextLength);
         var validation = new Dictionary<string, IReadOnlyList<Batch>>();

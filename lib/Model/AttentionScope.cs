@@ -23,19 +23,28 @@ public sealed class AttentionScope
 
     public KvCache? Cache { get; }
 
+    /// <summary>A forward pass over whole sequences (B, T), no cache: training, validation, scoring.</summary>
+    /// <param name="promptEnds">Where each row's prompt ends, for a prefix LM; null keeps every query causal</param>
+    public static AttentionScope ForSequences(long batch, long length, Device device, long[]? promptEnds = null) =>
+        Build(batch, length, start: 0, padding: null, promptEnds, cache: null, device);
+
+    /// <summary>A generation pass: <paramref name="length"/> new tokens after what <paramref name="cache"/> holds, its rows left-padded as it says.</summary>
+    public static AttentionScope AfterCache(long batch, long length, KvCache cache, Device device, long[]? promptEnds = null) =>
+        Build(batch, length, cache.Length, cache.Padding, promptEnds, cache, device);
+
     /// <param name="batch">B</param>
     /// <param name="length">T, the new tokens of this pass</param>
     /// <param name="start">Positions already in the cache (0 for a fresh sequence)</param>
     /// <param name="padding">Leading pad positions per row (generation), or null</param>
     /// <param name="promptEnds">Where each row's prompt ends (absolute index, pads included), for a prefix LM; null keeps every query causal</param>
-    public static AttentionScope Build(long batch, long length, long start, long[]? padding, long[]? promptEnds, KvCache? cache, Device device)
+    static AttentionScope Build(long batch, long length, long start, long[]? padding, long[]? promptEnds, KvCache? cache, Device device)
     {
         bool padded = padding is not null && padding.Any(p => p > 0);
         var positions = Scalars.Range(start, start + length, device);                                     // (T)
         if (padded)
         {
             var pad = from_array(padding!).to(device).view(batch, 1);
-            positions = (positions.view(1, length) - pad).clamp_min(Scalars.FirstIndex);                                    // (B, T)
+            positions = (positions.view(1, length) - pad).clamp_min(Scalars.FirstIndex);                 // (B, T)
         }
         if (!padded && promptEnds is null)
         {

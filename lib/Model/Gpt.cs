@@ -109,7 +109,7 @@ public sealed class Gpt : Module
     {
         using var scope = NewDisposeScope();
         var prompts = Config.PromptAttention == PromptAttention.Bidirectional ? promptLengths : null;
-        var logits = lm_head.forward(Hidden(idx, AttentionScope.Build(idx.shape[0], idx.shape[1], 0, null, prompts, null, idx.device)));   // (B, T, V)
+        var logits = lm_head.forward(Hidden(idx, AttentionScope.ForSequences(idx.shape[0], idx.shape[1], idx.device, prompts)));   // (B, T, V)
         if (targets is null) return (logits.MoveToOuterDisposeScope(), null);
         var loss = functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), targets.reshape(-1), ignore_index: IgnoreIndex);
         return (logits.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope());
@@ -125,7 +125,7 @@ public sealed class Gpt : Module
         long batch = idx.shape[0];
         var prompts = Config.PromptAttention == PromptAttention.Bidirectional && cache.PromptWidth is { } width
             ? Enumerable.Repeat((long)width, (int)batch).ToArray() : null;
-        var hidden = Hidden(idx, AttentionScope.Build(batch, idx.shape[1], cache.Length, cache.Padding, prompts, cache, idx.device));   // (B, T, C)
+        var hidden = Hidden(idx, AttentionScope.AfterCache(batch, idx.shape[1], cache, idx.device, prompts));   // (B, T, C)
         return lm_head.forward(hidden.select(1, -1)).MoveToOuterDisposeScope();         // (B, V)
     }
 

@@ -127,9 +127,9 @@ public static class Experiments
         var pretrain = Path.Combine(runs, $"pretrain-{pretrainKey}");
         var finetune = Path.Combine(runs, $"finetune-{finetuneKey}");
         Train<PretrainingConfig>(pretrain, "pretrain", hooks, resume => hooks.Train("pretrain", watch =>
-            Pretraining.Run(Pretraining.Config(budget.Preset, pretrainSettings, pretrain, resume), dataFolder, pretrain, resume, watch, cancellation)));
+            Pretraining.Run(Pretraining.Config(budget.Preset, pretrainSettings, pretrain, resume), new(dataFolder, pretrain), resume, watch, cancellation)));
         Train<FinetuningConfig>(finetune, "finetune", hooks, resume => hooks.Train("finetune", watch =>
-            Finetuning.Run(Finetuning.Config(budget.Preset, finetuneSettings, finetune, resume), pretrain, dataFolder, finetune, resume, watch, cancellation)));
+            Finetuning.Run(Finetuning.Config(budget.Preset, finetuneSettings, finetune, resume), new(dataFolder, finetune, From: pretrain), resume, watch, cancellation)));
 
         var (model, tokenizer) = Finetuning.LoadModel(finetune);
         var scores = new List<ScoreRow>();

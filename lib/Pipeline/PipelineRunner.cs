@@ -39,13 +39,13 @@ public static class PipelineRunner
         {
             var config = Pretraining.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Pretrain), folders.Pretrain, resume);
             hooks.Log($"pretrain: {(resume ? "resuming" : "starting")} ({config.Model}, {config.Length})");
-            return hooks.Train("pretrain", watch => Pretraining.Run(config, dataFolder, folders.Pretrain, resume, watch, cancellation));
+            return hooks.Train("pretrain", watch => Pretraining.Run(config, new(dataFolder, folders.Pretrain), resume, watch, cancellation));
         });
         Phase<FinetuningConfig>(folders.Finetune, "finetune", hooks, resume =>
         {
             var config = Finetuning.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Finetune), folders.Finetune, resume);
             hooks.Log($"finetune: {(resume ? "resuming" : "starting")} ({config.Length}, mixture {config.Mixture})");
-            return hooks.Train("finetune", watch => Finetuning.Run(config, folders.Pretrain, dataFolder, folders.Finetune, resume, watch, cancellation));
+            return hooks.Train("finetune", watch => Finetuning.Run(config, new(dataFolder, folders.Finetune, From: folders.Pretrain), resume, watch, cancellation));
         });
         Evaluate(folders, dataFolder, new EvaluationOptions(preset.EvaluationLimit, QaPrompt: Finetuning.QaPromptOf(folders.Finetune)), hooks, cancellation);
         return ReportBuilder.Build(folders, reportFolder, hooks.Log);

@@ -89,10 +89,10 @@ public static class Pretraining
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>
-    public static TrainingResult Run(PretrainingConfig config, string dataFolder, string runFolder, bool resume,
-        TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
+    public static TrainingResult Run(PretrainingConfig config, RunPaths paths, bool resume, TrainingRunHooks? hooks = null, CancellationToken cancellation = default)
     {
         hooks ??= new TrainingRunHooks();
+        var (dataFolder, runFolder, _) = paths;
         var tokensFolder = TokensFolder(config, runFolder);
         var (_, tokenizer) = PrepareData(config, dataFolder, tokensFolder, hooks.Log, cancellation: cancellation);
         var modelConfig = config.ModelConfig(tokenizer.VocabSize);

@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
 
+/// <summary>Where a training run reads and writes: the data folder, its own folder, and, for finetuning, the model it starts from.</summary>
+public sealed record RunPaths(string Data, string Run, string? From = null);
+
 /// <summary>
 /// How a run is watched and what hangs off it besides the standard callbacks. <paramref name="Started"/> is called
 /// with the run folder once it holds run.json (finetuning writes its data summary there then).

@@ -19,7 +19,7 @@ public class FinetuningTests
     {
         var root = TestEnvironment.TempFolder().FullName;
         var pretrained = Path.Combine(root, "pretrain");
-        Pretraining.Run(PretrainingConfig.Preset("smoke"), DataRoot, pretrained, resume: false);
+        Pretraining.Run(PretrainingConfig.Preset("smoke"), new(DataRoot, pretrained), resume: false);
         // In fp32, so that the run's first validation can be compared with the fp32 model's losses computed here.
         var config = FinetuningConfig.Preset("smoke").With(["max_steps=60", "eval_interval=60", "learning_rate=1e-3", "precision=fp32"]);
         var runFolder = Path.Combine(root, "finetune");
@@ -30,7 +30,7 @@ public class FinetuningTests
         long positions = 0, rows = 0;
         IReadOnlyList<TaskDataStats> stats;
         using (var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse(config.Mixture), Finetuning.PretrainingTokens(pretrained),
-                   config.BatchSize, 2, config.EvalBatches, config.Seed, config.MaxExamplesPerTask, fill: config.FillBatches))
+                   BatchOptions.Of(config, model.Config.ContextLength) with { Accumulation = 2 }))
         {
             before = data.ValidationSets.ToDictionary(s => s.Key, s => s.Value.Average(b =>
             {
@@ -50,7 +50,7 @@ public class FinetuningTests
         }
         model.Dispose();
 
-        var result = Finetuning.Run(config, pretrained, DataRoot, runFolder, resume: false);
+        var result = Finetuning.Run(config, new(DataRoot, runFolder, From: pretrained), resume: false);
 
         var start = MetricsLog.Read(runFolder).First(r => r.Kind == MetricsRecord.EvalKind);
         Assert.Equal(0, start.Step);   // the run's first validation is the pretrained model, before any finetuning

@@ -90,10 +90,9 @@ public class DevicePlacementTests
         var finetune = Path.Combine(root, "finetune");
         // Validation, samples, checkpoints, the exported model; then finetuning's masks, prefix attention and task
         // scores (span-constrained answers, beam-searched summaries, classification).
-        var pretrained = WithMetaAsDefault(() => Pretraining.Run(PretrainingConfig.Preset("smoke").With(["max_steps=10", "sample_interval=5"]), data, pretrain, resume: false));
+        var pretrained = WithMetaAsDefault(() => Pretraining.Run(PretrainingConfig.Preset("smoke").With(["max_steps=10", "sample_interval=5"]), new(data, pretrain), resume: false));
         var finetuned = WithMetaAsDefault(() => Finetuning.Run(
-            FinetuningConfig.Preset("smoke").With(["max_steps=4", "eval_interval=4", "task_eval_interval=4", "task_eval_examples=2", "prompt_attention=bidirectional"]),
-            pretrain, data, finetune, resume: false));
+            FinetuningConfig.Preset("smoke").With(["max_steps=4", "eval_interval=4", "task_eval_interval=4", "task_eval_examples=2", "prompt_attention=bidirectional"]), new(data, finetune, From: pretrain), resume: false));
         Assert.Equal(StopReason.Completed, pretrained.Reason);
         Assert.Equal(StopReason.Completed, finetuned.Reason);
         Assert.Contains(MetricsLog.Read(finetune), r => r.Kind == MetricsRecord.TaskKind);

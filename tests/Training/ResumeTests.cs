@@ -21,7 +21,7 @@ public class ResumeTests
     {
         var folder = Path.Combine(Root, run);
         var config = Pretraining.Config("smoke", overrides, folder, resume);
-        return Pretraining.Run(config, Data, folder, resume, new TrainingRunHooks(Log: said is null ? null : said.Add, BeforeCheckpointCommit: beforeCommit));
+        return Pretraining.Run(config, new(Data, folder), resume, new TrainingRunHooks(Log: said is null ? null : said.Add, BeforeCheckpointCommit: beforeCommit));
     }
 
     static List<long> TrainSteps(string run) => MetricsLog.Read(Path.Combine(Root, run)).Where(r => r.Kind == MetricsRecord.TrainKind).Select(r => r.Step).ToList();
@@ -31,7 +31,7 @@ public class ResumeTests
     {
         var stop = new CancellationTokenSource();
         var folder = Path.Combine(Root, "torn");
-        Pretraining.Run(Pretraining.Config("smoke", [], folder, false), Data, folder, false, new TrainingRunHooks(Progress: p => { if (p.Step == 12) stop.Cancel(); }), stop.Token);
+        Pretraining.Run(Pretraining.Config("smoke", [], folder, false), new(Data, folder), false, new TrainingRunHooks(Progress: p => { if (p.Step == 12) stop.Cancel(); }), stop.Token);
         var metrics = Path.Combine(folder, MetricsLog.MetricsFile);
         File.AppendAllText(metrics, "{\"kind\":\"train\",\"step\":17,\"tok");   // the disk filled up mid-write
 
@@ -68,7 +68,7 @@ public class ResumeTests
     {
         var stop = new CancellationTokenSource();
         var folder = Path.Combine(Root, "damaged");
-        Pretraining.Run(Pretraining.Config("smoke", [], folder, false), Data, folder, false, new TrainingRunHooks(Progress: p => { if (p.Step == 25) stop.Cancel(); }), stop.Token);
+        Pretraining.Run(Pretraining.Config("smoke", [], folder, false), new(Data, folder), false, new TrainingRunHooks(Progress: p => { if (p.Step == 25) stop.Cancel(); }), stop.Token);
         var store = new CheckpointStore(folder);
         var newest = store.Latest()!;
         Assert.EndsWith(CheckpointStore.StepName(25), newest);

@@ -65,7 +65,7 @@ public class TimeBudgetTests
         var said = new List<string>();
         using var stop = new CancellationTokenSource();
         long fixedSteps = 0;
-        var first = Pretraining.Run(config, Data, timed, resume: false, new TrainingRunHooks(Log: said.Add, Progress: p =>
+        var first = Pretraining.Run(config, new(Data, timed), resume: false, new TrainingRunHooks(Log: said.Add, Progress: p =>
         {
             fixedSteps = p.MaxSteps;
             if (p.Step == Math.Max(1, p.MaxSteps / 2)) stop.Cancel();
@@ -84,7 +84,7 @@ public class TimeBudgetTests
         if (first.Reason == StopReason.Cancelled)
         {
             said.Clear();
-            Pretraining.Run(Pretraining.Config("smoke", [], timed, resume: true), Data, timed, resume: true, new TrainingRunHooks(Log: said.Add));
+            Pretraining.Run(Pretraining.Config("smoke", [], timed, resume: true), new(Data, timed), resume: true, new TrainingRunHooks(Log: said.Add));
             Assert.DoesNotContain(said, s => s.StartsWith("time budget"));
         }
         var timedSteps = MetricsLog.Read(timed).Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
@@ -92,7 +92,7 @@ public class TimeBudgetTests
 
         // The same count as a step budget: the calibration left the weights and the random state as they were.
         var stepped = Path.Combine(Root, "stepped");
-        Pretraining.Run(Pretraining.Config("smoke", [$"max_steps={budget.Steps}", $"warmup_steps={record.Config.WarmupSteps}"], stepped, false), Data, stepped, false);
+        Pretraining.Run(Pretraining.Config("smoke", [$"max_steps={budget.Steps}", $"warmup_steps={record.Config.WarmupSteps}"], stepped, false), new(Data, stepped), false);
         var steppedSteps = MetricsLog.Read(stepped).Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
         Assert.Equal(steppedSteps.Select(r => r.TrainLoss), timedSteps.Select(r => r.TrainLoss));
         Assert.Equal(steppedSteps.Select(r => r.LearningRate), timedSteps.Select(r => r.LearningRate));

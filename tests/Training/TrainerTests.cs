@@ -20,7 +20,7 @@ public class TrainerTests
 
     static TrainingResult Train(string run, PretrainingConfig config, bool resume = false, CancellationToken cancellation = default,
         Action<TrainerProgress>? progress = null, Action? beforeCommit = null) =>
-        Pretraining.Run(config, Data, Path.Combine(Root, run), resume, new TrainingRunHooks(Progress: progress, BeforeCheckpointCommit: beforeCommit), cancellation);
+        Pretraining.Run(config, new(Data, Path.Combine(Root, run)), resume, new TrainingRunHooks(Progress: progress, BeforeCheckpointCommit: beforeCommit), cancellation);
 
     static List<MetricsRecord> Steps(string run) => MetricsLog.Read(Path.Combine(Root, run)).Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
 

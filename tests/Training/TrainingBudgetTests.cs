@@ -46,7 +46,7 @@ public class TrainingBudgetTests
     {
         var data = TestEnvironment.RequireData("c4/c4-en-sample1000.jsonl").Replace("/c4/c4-en-sample1000.jsonl", "");
         var messages = new List<string>();
-        Pretraining.Run(PretrainingConfig.Preset("smoke").With(["max_steps=8"]), data, Path.Combine(TestEnvironment.TempFolder().FullName, "run"), resume: false,
+        Pretraining.Run(PretrainingConfig.Preset("smoke").With(["max_steps=8"]), new(data, Path.Combine(TestEnvironment.TempFolder().FullName, "run")), resume: false,
             new TrainingRunHooks(Log: messages.Add));
 
         var budget = Assert.Single(messages, m => m.StartsWith("budget: "));
