@@ -55,35 +55,32 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int Sentences { get; init; } = TaskDecoding.RetrievedSentences;
 
         [CommandOption("--length-penalty <P>")]
-        [Description("Beam search ranks a finished hypothesis by log-probability / length^P.")]
-        [DefaultValue(1.0)]
-        public double LengthPenalty { get; init; } = 1.0;
+        [Description("Beam search ranks a finished hypothesis by log-probability / length^P (default 1).")]
+        public double? LengthPenalty { get; init; }
 
         [CommandOption("--no-repeat-ngram <N>")]
-        [Description("Never repeat an n-gram of this size (0: off).")]
-        [DefaultValue(3)]
-        public int NoRepeatNgram { get; init; } = 3;
+        [Description("Never repeat an n-gram of this size (0: off; default 3).")]
+        public int? NoRepeatNgram { get; init; }
 
         [CommandOption("--min-tokens <N>")]
         [Description("No end of text before this many tokens (default: the summary recipe's minimum with --decoder extractive, else 0).")]
         public int? MinTokens { get; init; }
 
         [CommandOption("--temperature <T>")]
-        [Description("With --decoder sampled.")]
-        [DefaultValue(0.8)]
-        public double Temperature { get; init; } = 0.8;
+        [Description("With --decoder sampled (default 0.8).")]
+        public double? Temperature { get; init; }
 
         [CommandOption("--top-k <K>")]
-        [DefaultValue(50)]
-        public int TopK { get; init; } = 50;
+        [Description("With --decoder sampled: the K most likely tokens only (default 200; 0: all).")]
+        public int? TopK { get; init; }
 
         [CommandOption("--top-p <P>")]
-        [DefaultValue(1.0)]
-        public double TopP { get; init; } = 1.0;
+        [Description("With --decoder sampled: the most likely tokens that together reach probability P (default 1).")]
+        public double? TopP { get; init; }
 
         [CommandOption("--seed <N>")]
-        [DefaultValue(0L)]
-        public long Seed { get; init; }
+        [Description("With --decoder sampled (default 0).")]
+        public long? Seed { get; init; }
 
         [CommandOption("--device <NAME>")]
         [Description(DeviceSettings.Help)]
@@ -108,23 +105,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var (model, tokenizer) = ModelFiles.Load(modelPath, device: Platform.ComputeDevice.Resolve(settings.Device));
         using var _ = model;
         var data = DataFolder.Resolve(settings.Data);
-        var modelFolder = ModelFiles.Folder(modelPath);
-        string OutFolder(string task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task)
-            : Path.GetFileName(modelFolder) == "finetune" ? new PipelineFolders(Path.GetDirectoryName(modelFolder)!).EvalTask(task, split)
-            : Path.Combine(modelFolder, "eval", split.ToString().ToLowerInvariant(), task);
-        // The search flags, each unset one taking the decoder's own default.
-        DecodingOptions Search(int beams, int minTokens) => new(Beams: settings.Beams ?? beams, LengthPenalty: settings.LengthPenalty,
-            NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? minTokens);
-        var custom = decoder switch
-        {
-            // Unset, the default decoder's minimum is the recipe's, so `evaluate` and `all` write the same summaries.
-            Decoder.Extractive => Search(TaskDecoding.SummaryBeam.Beams, TaskDecoding.SummaryBeam.MinNewTokens),
-            Decoder.Beam => Search(TaskDecoding.SummaryBeam.Beams, 0),
-            Decoder.Span or Decoder.Sentence => Search(1, 0),
-            Decoder.Sampled => new DecodingOptions(Temperature: settings.Temperature, TopK: settings.TopK, TopP: settings.TopP, Seed: settings.Seed, NoRepeatNgram: settings.NoRepeatNgram),
-            Decoder.Greedy => new DecodingOptions(NoRepeatNgram: settings.NoRepeatNgram, MinNewTokens: settings.MinTokens ?? 0),
-            _ => (DecodingOptions?)null,
-        };
+        string OutFolder(string task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task) : Evaluator.DefaultFolder(modelPath, task, split);
+        var custom = TaskDecoding.FromFlags(decoder, new DecodingFlags(settings.Beams, settings.LengthPenalty, settings.NoRepeatNgram, settings.MinTokens,
+            settings.Temperature, settings.TopK, settings.TopP, settings.Seed));
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath),
             AnswerSentences: settings.Sentences > 0 ? settings.Sentences : throw new ArgumentException($"--sentences must be at least 1, got {settings.Sentences}"));
         foreach (var task in tasks)

@@ -31,13 +31,13 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
         public bool Greedy { get; init; }
 
         [CommandOption("--temperature <T>")]
-        [DefaultValue(0.8)]
-        public double Temperature { get; init; } = 0.8;
+        [DefaultValue(DecodingOptions.SamplingTemperature)]
+        public double Temperature { get; init; } = DecodingOptions.SamplingTemperature;
 
         [CommandOption("--top-k <K>")]
         [Description("Sample from the K most likely tokens only (0: all).")]
-        [DefaultValue(200)]
-        public int TopK { get; init; } = 200;
+        [DefaultValue(DecodingOptions.SamplingTopK)]
+        public int TopK { get; init; } = DecodingOptions.SamplingTopK;
 
         [CommandOption("--top-p <P>")]
         [Description("Sample from the most likely tokens that together reach probability P.")]

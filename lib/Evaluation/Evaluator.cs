@@ -125,6 +125,20 @@ public static class Evaluator
 
     static IEnumerable<T> Limit<T>(IEnumerable<T> items, int? limit) => limit is { } n ? items.Take(n) : items;
 
+    /// <summary>
+    /// Where an evaluation of <paramref name="modelPath"/> goes unless told: the pipeline's eval/ folder when the model is
+    /// a pipeline's finetuned one (its folder is the pipeline's finetune/, beside a pretrain/), so the report finds it;
+    /// else eval/ inside the model's folder.
+    /// </summary>
+    public static string DefaultFolder(string modelPath, string task, TaskSplit split)
+    {
+        var modelFolder = ModelFiles.Folder(Path.GetFullPath(modelPath));
+        var pipeline = new PipelineFolders(Path.GetDirectoryName(modelFolder)!);
+        return Path.GetFullPath(pipeline.Finetune) == modelFolder && Directory.Exists(pipeline.Pretrain)
+            ? pipeline.EvalTask(task, split)
+            : new PipelineFolders(modelFolder).EvalTask(task, split);
+    }
+
     public static void Save(string folder, EvaluationResult result)
     {
         Directory.CreateDirectory(folder);

@@ -36,6 +36,10 @@ public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bo
         + (ArticleWords ? ", in the article's words" : "");
 }
 
+/// <summary>What <c>evaluate</c> was told about decoding; each flag left unset takes the decoder's own default.</summary>
+public sealed record DecodingFlags(int? Beams = null, double? LengthPenalty = null, int? NoRepeatNgram = null, int? MinTokens = null,
+    double? Temperature = null, int? TopK = null, double? TopP = null, long? Seed = null);
+
 /// <summary>
 /// The decoders evaluation compares, and each task's standard recipe: SQuAD answers are spans of the passage (greedy,
 /// the answer constrained to the passage), CNN/DailyMail summaries beam search with a length penalty, no repeated
@@ -44,7 +48,7 @@ public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bo
 public static class TaskDecoding
 {
     /// <summary>The CNN/DailyMail recipe (Paulus et al. 2018's trigram blocking; beam and length penalty as in BART).</summary>
-    public static DecodingOptions SummaryBeam => new(Beams: 4, LengthPenalty: 1.0, NoRepeatNgram: 3, MinNewTokens: 40);
+    public static DecodingOptions SummaryBeam => new(Beams: 4, LengthPenalty: 1.0, NoRepeatNgram: NoRepeatNgram, MinNewTokens: 40);
 
     /// <summary>
     /// How many best-overlap sentences <see cref="Decoder.Sentence"/> lets an answer come from by default: on the cpu
@@ -63,12 +67,39 @@ public static class TaskDecoding
             Decoder.Sentence => new TaskDecoder(custom ?? new DecodingOptions(), question, false, question ? sentences : 0),
             Decoder.Extractive => new TaskDecoder(summary ? custom ?? SummaryBeam : new DecodingOptions(), question, summary),
             Decoder.Beam => new TaskDecoder(custom ?? SummaryBeam with { MinNewTokens = summary ? SummaryBeam.MinNewTokens : 0 }, false, false),
-            Decoder.Sampled => new TaskDecoder(custom ?? new DecodingOptions(Temperature: 0.8, TopK: 50), false, false),
+            Decoder.Sampled => new TaskDecoder(custom ?? DecodingOptions.Sampling, false, false),
             _ => new TaskDecoder(custom ?? new DecodingOptions(), false, false),
         };
         return chosen with
         {
             Options = chosen.Options with { MaxNewTokens = TaskFormats.MaxResponseTokens(task), StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize },
+        };
+    }
+
+    /// <summary>The trigram blocking every decoder but the task recipe's greedy answers uses unless told otherwise.</summary>
+    public const int NoRepeatNgram = 3;
+
+    /// <summary>
+    /// The options <c>evaluate</c>'s flags make for a decoder, each unset flag taking its default: the summary beam's
+    /// width and minimum length for the extractive decoder (so `evaluate` and `all` write the same summaries), its
+    /// width for beam, one beam for span and sentence, sampling's defaults for sampled. Null for the task recipe.
+    /// </summary>
+    public static DecodingOptions? FromFlags(Decoder decoder, DecodingFlags flags)
+    {
+        DecodingOptions Search(int beams, int minTokens) => new(Beams: flags.Beams ?? beams, LengthPenalty: flags.LengthPenalty ?? SummaryBeam.LengthPenalty,
+            NoRepeatNgram: flags.NoRepeatNgram ?? NoRepeatNgram, MinNewTokens: flags.MinTokens ?? minTokens);
+        return decoder switch
+        {
+            Decoder.Extractive => Search(SummaryBeam.Beams, SummaryBeam.MinNewTokens),
+            Decoder.Beam => Search(SummaryBeam.Beams, 0),
+            Decoder.Span or Decoder.Sentence => Search(1, 0),
+            Decoder.Sampled => DecodingOptions.Sampling with
+            {
+                Temperature = flags.Temperature ?? DecodingOptions.SamplingTemperature, TopK = flags.TopK ?? DecodingOptions.SamplingTopK,
+                TopP = flags.TopP ?? 1.0, Seed = flags.Seed ?? 0, NoRepeatNgram = flags.NoRepeatNgram ?? NoRepeatNgram,
+            },
+            Decoder.Greedy => new DecodingOptions(NoRepeatNgram: flags.NoRepeatNgram ?? NoRepeatNgram, MinNewTokens: flags.MinTokens ?? 0),
+            _ => null,
         };
     }
 

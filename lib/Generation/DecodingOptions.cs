@@ -25,6 +25,13 @@ public sealed record DecodingOptions(
     int NoRepeatNgram = 0,
     int MinNewTokens = 0)
 {
+    /// <summary>Sampling's defaults everywhere (training samples, <c>generate</c>, the sampled decoder): nanoGPT's sample.py.</summary>
+    public const double SamplingTemperature = 0.8;
+    public const int SamplingTopK = 200;
+
+    /// <summary>Sampled with <see cref="SamplingTemperature"/> and <see cref="SamplingTopK"/>.</summary>
+    public static DecodingOptions Sampling => new(Temperature: SamplingTemperature, TopK: SamplingTopK);
+
     public bool IsGreedy => Temperature <= 0 && Beams <= 1;
 
     /// <summary>A short name for tables: greedy, sampled (t=0.8, top-k 200), beam 4 (length penalty 2, no repeated 3-grams, min 40).</summary>

@@ -98,7 +98,7 @@ public static class Pretraining
         var modelConfig = config.ModelConfig(tokenizer.VocabSize);
         using var data = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig.ContextLength, config.AccumulationSteps(modelConfig.ContextLength),
             config.EvalBatches, config.Seed);
-        var decoding = new DecodingOptions(MaxNewTokens: config.SampleTokens, Temperature: 0.8, TopK: 200, StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
+        var decoding = DecodingOptions.Sampling with { MaxNewTokens = config.SampleTokens, StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize };
         var prompts = config.SamplePrompts.Select(p => new SamplePrompt(p, tokenizer.Encode(p), decoding)).Where(p => p.Prompt.Length > 0).ToList();
         return TrainingRun.Execute(config, runFolder, resume, tokenizer, data, () => new Gpt(modelConfig, config.Seed), prompts, hooks, cancellation);
     }

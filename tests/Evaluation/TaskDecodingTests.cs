@@ -1,4 +1,5 @@
 using LlmNotebooks.Evaluation;
+using LlmNotebooks.Generation;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 using Xunit;
@@ -34,5 +35,34 @@ public class TaskDecodingTests
             Assert.All(Gpt2.Encode(word), t => Assert.Contains(t, vocabulary));
         Assert.DoesNotContain(Gpt2.Encode(" Paris")[0], vocabulary);
         Assert.DoesNotContain(Gpt2.EndOfText, vocabulary);
+    }
+
+    [Fact]
+    public void Evaluate_s_flags_left_unset_give_the_decoders_defaults_and_the_recipe_s_summaries()
+    {
+        var none = new DecodingFlags();
+        var summary = TaskDecoding.For(TaskKind.Summarization, Decoder.Extractive, Gpt2, TaskDecoding.FromFlags(Decoder.Extractive, none));
+        var recipe = TaskDecoding.For(TaskKind.Summarization, Decoder.Extractive, Gpt2);   // what all decodes with
+        Assert.Equal(recipe with { Options = recipe.Options with { StopTokens = null } }, summary with { Options = summary.Options with { StopTokens = null } });
+        Assert.Equal(1, TaskDecoding.FromFlags(Decoder.Span, none)!.Beams);
+        Assert.Equal(0, TaskDecoding.FromFlags(Decoder.Beam, none)!.MinNewTokens);
+        Assert.Equal((DecodingOptions.SamplingTemperature, DecodingOptions.SamplingTopK),
+            (TaskDecoding.FromFlags(Decoder.Sampled, none)!.Temperature, TaskDecoding.FromFlags(Decoder.Sampled, none)!.TopK));
+        Assert.Null(TaskDecoding.FromFlags(Decoder.Task, none));
+        Assert.Equal(6, TaskDecoding.FromFlags(Decoder.Extractive, new DecodingFlags(Beams: 6))!.Beams);
+    }
+
+    [Fact]
+    public void An_evaluation_goes_into_its_pipeline_when_the_model_is_the_pipelines_finetuned_one()
+    {
+        var root = TestSupport.TestEnvironment.TempFolder().FullName;
+        var pipeline = new PipelineFolders(Path.Combine(root, "my-run"));
+        Directory.CreateDirectory(pipeline.Pretrain);
+        Directory.CreateDirectory(pipeline.Finetune);
+        Assert.Equal(pipeline.EvalTask("squad", TaskSplit.Test), Evaluator.DefaultFolder(pipeline.Finetune, "squad", TaskSplit.Test));
+        // A model folder named finetune outside a pipeline keeps its evaluations inside it.
+        var alone = Path.Combine(root, "elsewhere", "finetune");
+        Directory.CreateDirectory(alone);
+        Assert.Equal(Path.Combine(alone, "eval", "validation", "sst2"), Evaluator.DefaultFolder(alone, "sst2", TaskSplit.Validation));
     }
 }
