@@ -20,31 +20,16 @@ public static class TokenGenerator
         IReadOnlyList<SpanConstraint?>? constraints = null, IReadOnlyList<IReadOnlySet<int>?>? vocabularies = null)
     {
         if (options.Beams > 1) return BeamSearch.Run(model, prompts, options, vocabularies, constraints);
-        var outputs = prompts.Select(_ => new List<int>()).ToArray();
-        var finished = new bool[prompts.Count];
-        foreach (var next in Steps(model, prompts, options, outputs, constraints, vocabularies))
-        {
-            for (int row = 0; row < next.Length; row++)
-            {
-                if (finished[row]) continue;
-                if (options.StopTokens?.Contains(next[row]) == true) { finished[row] = true; continue; }
-                outputs[row].Add(next[row]);
-            }
-            if (finished.All(f => f)) break;
-        }
-        return outputs.Select(o => o.ToArray()).ToList();
+        var state = Steps(model, prompts, options, constraints, vocabularies).LastOrDefault();   // none when no token may be generated
+        return state is null ? [.. prompts.Select(_ => Array.Empty<int>())] : [.. state.Outputs.Select(o => o.ToArray())];
     }
 
     /// <summary>Tokens of one prompt's continuation as they are generated (for notebooks and the generate command).</summary>
     public static IEnumerable<int> Stream(Gpt model, int[] prompt, DecodingOptions options)
     {
-        var output = new List<int>();
-        foreach (var next in Steps(model, [prompt], options, [output], null, null))
-        {
-            if (options.StopTokens?.Contains(next[0]) == true) yield break;
-            output.Add(next[0]);
-            yield return next[0];
-        }
+        int written = 0;
+        foreach (var state in Steps(model, [prompt], options, null, null))
+            if (state.Outputs[0].Count > written) yield return state.Outputs[0][written++];
     }
 
     /// <summary>The prompt as the model will see it: its last tokens, leaving room for the answer.</summary>
@@ -67,8 +52,11 @@ public static class TokenGenerator
         return (tensor(ids, [batch, width], ScalarType.Int64, model.Head.weight.device), padding, width);
     }
 
-    /// <summary>Each step's next token for every row (rows keep going after they stop; callers ignore them).</summary>
-    static IEnumerable<int[]> Steps(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options, IReadOnlyList<List<int>> outputs,
+    /// <summary>
+    /// The decode after each step: the iterator chooses every row's next token, appends it to its own
+    /// <see cref="DecodeState"/> and yields that; it ends when every row has stopped or the length runs out.
+    /// </summary>
+    static IEnumerable<DecodeState> Steps(Gpt model, IReadOnlyList<int[]> prompts, DecodingOptions options,
         IReadOnlyList<SpanConstraint?>? constraints, IReadOnlyList<IReadOnlySet<int>?>? vocabularies)
     {
         var config = model.Config;
@@ -83,6 +71,7 @@ public static class TokenGenerator
         KvCache NewCache() => new(config, batch, padding, width, dtype, device);
         var cache = NewCache();
         using var outside = vocabularies is null ? null : LogitsRules.Outside(vocabularies, config.VocabSize, options, device);
+        var state = new DecodeState(batch, options.StopTokens);
         Tensor? logits = null;
         try
         {
@@ -92,10 +81,11 @@ public static class TokenGenerator
                 int[] next;
                 using (NewDisposeScope())
                 using (no_grad())
-                    next = Choose(logits, outputs, options, constraints, outside, generator);
+                    next = Choose(logits, state.Outputs, options, constraints, outside, generator);
+                state.Append(next);
                 // Nothing of ours is open across the yield: the caller's tensors must not land in our scopes.
-                yield return next;
-                if (step == maxNew - 1) break;
+                yield return state;
+                if (step == maxNew - 1 || state.AllStopped) break;
                 using (NewDisposeScope())
                 using (no_grad())
                 {
@@ -127,7 +117,7 @@ public static class TokenGenerator
     }
 
     /// <summary>Next token per row from last-position logits (B, V), after the rules.</summary>
-    static int[] Choose(Tensor logits, IReadOnlyList<List<int>> outputs, DecodingOptions options, IReadOnlyList<SpanConstraint?>? constraints,
+    static int[] Choose(Tensor logits, IReadOnlyList<IReadOnlyList<int>> outputs, DecodingOptions options, IReadOnlyList<SpanConstraint?>? constraints,
         Tensor? outside, torch.Generator generator)
     {
         var rules = logits.to(ScalarType.Float32).clone();
