@@ -5,8 +5,8 @@ namespace LlmNotebooks.Platform;
 
 /// <summary>
 /// libtorch allocates and frees many large, short-lived buffers per training step. With glibc's malloc each of them
-/// is a fresh mmap (and page faults to zero it); tcmalloc keeps them. Measured here: the tiny preset trained at
-/// 2,600 tokens/s without it and 6,700 with it. An allocator can only be swapped before the process starts, so the
+/// is a fresh mmap (and page faults to zero it); tcmalloc keeps them (environment.md has what it gains). An allocator
+/// can only be swapped before the process starts, so the
 /// command-line program restarts itself once with tcmalloc preloaded when the system has it (Debian/Ubuntu package
 /// libtcmalloc-minimal4). <c>LLMNB_ALLOCATOR=system</c> keeps glibc's malloc.
 /// </summary>
