@@ -41,6 +41,13 @@ public static class DataFolder
         return !HoldsData(project) && HoldsData(shared) ? shared : project;
     }
 
+    /// <summary>A file as reports and logs name it: relative to the data folder when it is inside it, so no machine's paths leak out.</summary>
+    public static string Relative(string folder, string path)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(path));
+        return (relative.StartsWith("..") || Path.IsPathRooted(relative) ? path : relative).Replace('\\', '/');
+    }
+
     /// <summary>The web text used for pretraining by default (Wikipedia is optional, for longer runs).</summary>
     public static readonly IReadOnlyList<string> DefaultPretrainingCorpus = ["openwebtext", "webtext", "c4"];
 

@@ -59,7 +59,7 @@ public static partial class Baselines
         }
     }
 
-    const string LeadThreeSource = "published: Lead-3 on the full CNN/DailyMail test set (course notes, metrics.md)";
+    const string LeadThreeSource = "published: Lead-3 on the whole CNN/DailyMail test set, CNN and Daily Mail stories (course notes, metrics.md)";
     const string SquadSource = "published: Rajpurkar et al. 2016, SQuAD paper, Table 5, dev set";
 
     /// <summary>Published figures, cited; metric names match ours so tables and charts line them up.</summary>

@@ -9,8 +9,10 @@ public sealed record SkippedRecord(
     [property: JsonPropertyName("reason")] string Reason);
 
 /// <summary>
-/// How one evaluation ran, <c>evaluation.json</c>: the split and how much of it was scored (every record skipped is
-/// counted by reason and the first ones located), the decoder, the speed, and the bootstrap behind the intervals.
+/// How one evaluation ran, <c>evaluation.json</c>: the split, the files it was read from (relative to the data
+/// folder), how much of it was scored (every record skipped is counted by reason and the first ones located), the
+/// decoder, the speed, and the bootstrap behind the intervals. Summaries written before the files were recorded read
+/// them as null.
 /// The report quotes it.
 /// </summary>
 public sealed record EvaluationSummary(
@@ -28,15 +30,17 @@ public sealed record EvaluationSummary(
     [property: JsonPropertyName("truncated_inputs")] int TruncatedInputs,
     [property: JsonPropertyName("degenerate_outputs")] int? DegenerateOutputs,
     [property: JsonPropertyName("bootstrap_resamples")] int BootstrapResamples,
-    [property: JsonPropertyName("confidence")] double Confidence)
+    [property: JsonPropertyName("confidence")] double Confidence,
+    [property: JsonPropertyName("data_files")] IReadOnlyList<string>? DataFiles = null)
 {
     public const string FileName = "evaluation.json";
 
     /// <summary>Examples scored plus records skipped: the split as the data folder holds it (or its first <see cref="Limit"/>).</summary>
     [JsonIgnore] public int RecordsRead => Examples + RecordsSkipped;
 
-    public static IReadOnlyList<SkippedRecord> Located(DataIssues issues) =>
-        [.. issues.Examples.Select(i => new SkippedRecord($"{i.File}:{i.Location}", i.Reason + (i.Detail is null ? "" : $" ({i.Detail})")))];
+    /// <summary>The first skipped records of each reason, each as file:location with the file relative to the data folder.</summary>
+    public static IReadOnlyList<SkippedRecord> Located(DataIssues issues, string dataFolder) =>
+        [.. issues.Examples.Select(i => new SkippedRecord($"{DataFolder.Relative(dataFolder, i.File)}:{i.Location}", i.Reason + (i.Detail is null ? "" : $" ({i.Detail})")))];
 
     public void Write(string folder) => JsonFile.Write(Path.Combine(folder, FileName), this);
 

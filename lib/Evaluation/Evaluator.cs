@@ -106,9 +106,10 @@ public static class Evaluator
             scores.AddRange(Evaluation.Baselines.Published(task));
         }
         var summary = new EvaluationSummary(task, split.ToString().ToLowerInvariant(), items.Count, issues.Total, issues.CountsByReason,
-            EvaluationSummary.Located(issues), options.Limit, decoder.Describe(), generated, seconds,
+            EvaluationSummary.Located(issues, dataFolder), options.Limit, decoder.Describe(), generated, seconds,
             seconds > 0 ? generated / seconds : 0, records.Count(p => p.TruncatedTokens > 0),
-            kind == TaskKind.Summarization ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence);
+            kind == TaskKind.Summarization ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence,
+            [.. TaskData.Files(kind, split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
         return new EvaluationResult(task, summary.Split, records, scores, summary);
     }
 

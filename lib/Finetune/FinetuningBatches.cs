@@ -158,7 +158,7 @@ public sealed class FinetuningBatches : IBatchSource
         foreach (var (reason, count) in issues.CountsByReason) dropped[reason] = count;
         // Where to look: the first example of each reason (its id, or file:line for a record that could not be read).
         var firstOf = droppedGroups.ToDictionary(g => g.Key, g => $"id {g.First().Id}");
-        foreach (var issue in issues.Examples) firstOf.TryAdd(issue.Reason, $"{issue.File}:{issue.Location}");
+        foreach (var issue in issues.Examples) firstOf.TryAdd(issue.Reason, $"{DataFolder.Relative(dataFolder, issue.File)}:{issue.Location}");
         var truncated = kept.Where(f => f.Result.Example!.TruncatedTokens > 0).ToList();
         var stats = new TaskDataStats(TaskFormats.DatasetName(task), train.Count, validation.Count, truncated.Count,
             truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped, firstOf);

@@ -5,10 +5,11 @@ namespace LlmNotebooks.Reporting;
 /// <summary>The figures of an evaluation, drawn from its scores and predictions files.</summary>
 public static class EvaluationFigures
 {
-    /// <summary>Every system measured or published for a task, by metric, with the bootstrap interval where there is one.</summary>
-    public static BarFigure Scores(string task, IReadOnlyList<ScoreRow> rows)
+    /// <summary>Every system scored on the task's examples (published figures, from other examples, left out), by metric, with bootstrap intervals.</summary>
+    public static BarFigure Scores(string task, IReadOnlyList<ScoreRow> allRows)
     {
-        var metrics = rows.Where(r => !r.IsPublished).Select(r => r.Metric).Distinct().ToList();
+        var rows = allRows.Where(r => !r.IsPublished).ToList();
+        var metrics = rows.Select(r => r.Metric).Distinct().ToList();
         var groups = rows.Select(r => r.System).Distinct().Select(system =>
         {
             var byMetric = metrics.Select(m => rows.FirstOrDefault(r => r.System == system && r.Metric == m)).ToList();

@@ -111,14 +111,33 @@ static class ResultSections
         var summarySource = $"{e.Source}/{EvaluationSummary.FileName}";
         var source = $"{e.Source}/{ScoreTable.JsonFile}";
         var s = e.Summary;
+        var files = s.DataFiles is { Count: > 0 } read ? $" from {string.Join(", ", read.Select(f => $"`{f}`"))}" : "";
         d.Md($"**{s.Split} split**: {d.N(s.Examples, "N0", summarySource)} examples" +
-             (s.Limit is { } limit ? $" (the first {d.N(limit, "N0", summarySource)} of the split)" : "") +
+             (s.Limit is { } limit ? $" (the first {d.N(limit, "N0", summarySource)} records{files})" : files) +
              (s.RecordsSkipped > 0 ? $"; **{d.N(s.RecordsSkipped, "N0", summarySource)} records of the split could not be read and are not scored** " +
                                      $"({string.Join(", ", s.SkippedByReason.Select(r => $"{d.N(r.Value, "N0", summarySource)} {r.Key}"))}; first: {s.SkippedExamples.FirstOrDefault()?.Location})" : "") +
              $"; decoding: {d.Q(s.Decoding, summarySource)}; {d.N(s.TruncatedInputs, "N0", summarySource)} inputs were cut to fit the context; generation ran at " +
-             $"{d.N(s.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s.\n\n" + ReportDocument.Table(["system", "metric", "score", $"{confidence}% interval", "source"],
-            e.Scores.Select(r => new[] { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source),
-                r.Low is null ? "" : $"[{d.N(r.Low.Value, "F2", source)}, {d.N(r.High!.Value, "F2", source)}]", r.Source })));
+             $"{d.N(s.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s." + Publishers(d, e) + "\n\n" +
+             ReportDocument.Table(["system (on these examples)", "metric", "score", $"{confidence}% interval"],
+                e.Scores.Where(r => !r.IsPublished).Select(r => new[] { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source),
+                    r.Low is null ? "" : $"[{d.N(r.Low.Value, "F2", source)}, {d.N(r.High!.Value, "F2", source)}]" })));
+        var published = e.Scores.Where(r => r.IsPublished).ToList();
+        if (published.Count > 0)
+            d.Md("Published figures, measured on other examples (context, not a comparison; the baselines above ran on these examples):\n\n" +
+                 ReportDocument.Table(["system", "metric", "score", "examples", "source"], published.Select(r => new[]
+                     { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source), d.N(r.Examples, "N0", source), r.Source })));
+    }
+
+    /// <summary>
+    /// CNN/DailyMail's two publishers write differently (a Daily Mail story leads with its highlights): which of them
+    /// the examples come from, by CNN's "(CNN)" dateline near the start of the article.
+    /// </summary>
+    static string Publishers(ReportDocument d, EvaluationInputs e)
+    {
+        if (e.Task != "cnn_dailymail" || e.Predictions.Count == 0) return "";
+        var source = $"{e.Source}/{Evaluator.PredictionsFile}";
+        int cnn = e.Predictions.Count(p => p.Input.AsSpan(0, Math.Min(200, p.Input.Length)).Contains("(CNN)", StringComparison.Ordinal));
+        return $" {d.N(cnn, "N0", source)} of the {d.N(e.Predictions.Count, "N0", source)} articles carry CNN's \"(CNN)\" dateline near their start.";
     }
 
     static void Examples(ReportDocument d, EvaluationInputs e)

@@ -27,12 +27,13 @@ public class ErrorMessageTests
         var result = TestEnvironment.RunCli("evaluate", "--model", modelFolder, "--task", "sst2", "--data", data, "--out", Path.Combine(_folder, "eval"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var dev = Path.Combine(data, "sst2", "dev.tsv");
+        const string dev = "sst2/dev.tsv";   // named relative to the data folder, as in the report
         Assert.Contains("2 records of the split could not be read and are not scored", result.Output);
         Assert.Contains($"{dev}:4", result.Output);
         var summary = EvaluationSummary.Read(Path.Combine(_folder, "eval", "sst2"));
         Assert.Equal((4, 2, 6), (summary.Examples, summary.RecordsSkipped, summary.RecordsRead));
         Assert.Equal([$"{dev}:4", $"{dev}:6"], summary.SkippedExamples.Select(s => s.Location));
+        Assert.Equal([dev], summary.DataFiles);
     }
 
     [SkippableFact]

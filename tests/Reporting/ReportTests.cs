@@ -122,6 +122,25 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
     }
 
     [SkippableFact]
+    public void The_report_names_the_files_its_examples_came_from_and_sets_published_figures_apart()
+    {
+        RequireRun();
+        var section = Markdown[Markdown.IndexOf("#### cnn_dailymail", StringComparison.Ordinal)..];
+        section = section[..section.IndexOf("#### sst2", StringComparison.Ordinal)];
+        var summary = EvaluationSummary.Read(pipeline.Folders.EvalTask("cnn_dailymail", TaskSplit.Validation));
+        var file = Assert.Single(summary.DataFiles!);
+        Assert.False(Path.IsPathRooted(file), file);
+        Assert.Contains($"(the first 20 records from `{file}`)", section);
+        Assert.Matches(@"\d+ of the 20 articles carry CNN's ""\(CNN\)"" dateline", section);
+        // Lead-3 on these examples stays in the table of the same examples; the published Lead-3 goes to its own.
+        var sameExamples = section[..section.IndexOf("Published figures, measured on other examples", StringComparison.Ordinal)];
+        Assert.Contains("| Lead-3 | rouge1 F (stemmed) |", sameExamples);
+        Assert.DoesNotContain("(published)", sameExamples);
+        Assert.Matches(@"\| Lead-3 \(published\) \| rouge1 F \(stemmed\) \| 40\.40 \| 11,490 \| published: Lead-3 on the whole CNN/DailyMail test set, CNN and Daily Mail stories", section);
+        Assert.DoesNotContain(Directory.GetParent(TestEnvironment.DataFolder)!.FullName, Markdown);   // no path of this machine
+    }
+
+    [SkippableFact]
     public void The_report_sets_every_score_against_its_target_and_reads_the_curve_of_those_it_misses()
     {
         RequireRun();
