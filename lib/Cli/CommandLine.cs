@@ -35,6 +35,7 @@ public static class CommandLine
     public static void Configure(IConfigurator config)
     {
         config.SetApplicationName("dotnet run -c Release --");
+        config.SetInterceptor(new UnknownOptions());
         config.SetExceptionHandler((e, _) => ReportError(e, config.Settings.Console ?? AnsiConsole.Console));
         config.AddCommand<AllCommand>("all")
             .WithDescription("The whole pipeline, resumable: data, tokenizer and shards, pretrain, finetune, evaluate, report. Default: a few-minute demo.")
@@ -106,7 +107,7 @@ public static class CommandLine
     {
         switch (e)
         {
-            case CommandParseException or CommandRuntimeException:
+            case CommandParseException or CommandRuntimeException or UsageException:
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return 2;
             case OperationCanceledException:

@@ -70,6 +70,9 @@ public static class TrainingConfigs
 {
     public static string ToJson<T>(T config) where T : TrainingConfig => JsonSerializer.Serialize(config, TrainingConfig.Json);
 
+    /// <summary>The names <c>--set</c> takes for a kind of config: its JSON names.</summary>
+    public static IEnumerable<string> Keys<T>(T config) where T : TrainingConfig => JsonNode.Parse(ToJson(config))!.AsObject().Select(p => p.Key);
+
     public static T FromJson<T>(string json) where T : TrainingConfig =>
         JsonSerializer.Deserialize<T>(json, TrainingConfig.Json) ?? throw new InvalidDataException("empty training config");
 

@@ -39,6 +39,43 @@ public class CommandLineTests
         Assert.DoesNotContain("error", result.Output, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("all")]
+    [InlineData("doctor")]
+    [InlineData("data download")]
+    [InlineData("prepare")]
+    [InlineData("pretrain")]
+    [InlineData("finetune")]
+    [InlineData("evaluate")]
+    [InlineData("experiments")]
+    [InlineData("generate --model m --prompt p")]
+    [InlineData("export --model m --out o")]
+    [InlineData("import --from f --out o")]
+    [InlineData("report")]
+    [InlineData("score --metric bleu --predictions p --references r")]
+    [InlineData("bench model")]
+    [InlineData("bench tokenize")]
+    [InlineData("notebooks run")]
+    public void Every_command_rejects_an_option_it_does_not_take_before_doing_anything(string command)
+    {
+        var result = Run([.. command.Split(' '), "--bogus-option", "1"]);
+        Assert.Equal(2, result.ExitCode);
+        var name = string.Join(' ', command.Split(' ').TakeWhile(w => !w.StartsWith('-')));
+        Assert.Contains($"error: {name} does not take --bogus-option (its options: --", result.Output);
+    }
+
+    [Theory]
+    [InlineData("pretrain --prest cpu", "did you mean --preset?")]
+    [InlineData("all --preset smoke --hour 1", "did you mean --hours?")]
+    [InlineData("pretrain --max-step 100000", "did you mean --set max_steps=…?")]
+    [InlineData("finetune --warmup-steps 5", "did you mean --set warmup_steps=…?")]
+    public void A_mistyped_option_is_named_with_the_closest_valid_one(string command, string suggestion)
+    {
+        var result = Run(command.Split(' '));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(suggestion, result.Output);
+    }
+
     [Fact]
     public void Help_lists_the_commands()
     {
