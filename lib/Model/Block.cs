@@ -24,7 +24,9 @@ public sealed class Block : Module<Tensor, AttentionScope, Tensor>
         RegisterComponents();
     }
 
+    public Module<Tensor, Tensor> AttentionNorm => ln_1;
     public CausalSelfAttention Attention => attn;
+    public Module<Tensor, Tensor> MlpNorm => ln_2;
     public Mlp Mlp => mlp;
 
     /// <param name="x">(B, T, C), the residual stream</param>

@@ -6,12 +6,21 @@ public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<
 /// <summary>
 /// A chart described as data, independent of how it is drawn: notebooks and report.html show it as an interactive
 /// plotly.js chart (<see cref="PlotlyJson"/>), report.md gets a PNG of the same figure (<see cref="PngCharts"/>).
-/// Every figure in the project is one of these. In a notebook, a cell whose value is a figure shows the chart.
+/// Every figure in the project is one of these. In a notebook, a cell whose value is a figure shows the chart, with
+/// its PNG inside for pages and viewers that run no script (GitHub, nbconvert, an offline editor).
 /// </summary>
 [TypeFormatterSource(typeof(NotebookHtmlFormatterSource), PreferredMimeTypes = ["text/html"])]
 public abstract record Figure(string Title) : INotebookHtml
 {
-    public string ToHtml() => ChartHtml.Chart(this);
+    /// <summary>Size of the PNG a notebook keeps with each chart: small, as every copy lives in the notebook file.</summary>
+    public const int NotebookPngWidth = 720, NotebookPngHeight = 400;
+
+    public string ToHtml() => ChartHtml.Chart(this, image: PngDataUri);
+
+    public string ToText() => $"[chart: {Title}]";
+
+    /// <summary>The figure's PNG as a data URI.</summary>
+    public string PngDataUri => "data:image/png;base64," + Convert.ToBase64String(PngCharts.Png(this, NotebookPngWidth, NotebookPngHeight));
 
     /// <summary>A short file name for the figure (letters, digits, dashes).</summary>
     public string Slug => string.Concat(Title.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-'))

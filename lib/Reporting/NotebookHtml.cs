@@ -1,9 +1,16 @@
 namespace LlmNotebooks.Reporting;
 
-/// <summary>Something a notebook cell shows as HTML when it is the cell's value (a chart, a view of tokens).</summary>
+/// <summary>
+/// Something a notebook cell shows as HTML when it is the cell's value (a chart, a table, a view of tokens), and as
+/// text where there is no HTML to show it in (a notebook run as a console app).
+/// </summary>
 public interface INotebookHtml
 {
     string ToHtml();
+
+    /// <summary>The same, as plain text: the HTML without its tags.</summary>
+    string ToText() => System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Replace(
+        System.Text.RegularExpressions.Regex.Replace(ToHtml(), "<(br|/p|/div|/tr)[^>]*>", "\n"), "<[^>]+>", "")).Trim();
 }
 
 /// <summary>

@@ -18,6 +18,14 @@ public static class PngCharts
 
     public static void Save(Figure figure, string path, int width = Width, int height = Height)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var bytes = Png(figure, width, height);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>The figure as PNG bytes.</summary>
+    public static byte[] Png(Figure figure, int width = Width, int height = Height)
+    {
         var plot = new Plot();
         plot.Title(figure.Title);
         switch (figure)
@@ -42,9 +50,7 @@ public static class PngCharts
             default:
                 throw new ArgumentException($"no PNG rendering for {figure.GetType().Name}");
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
+        return plot.GetImageBytes(width, height, ImageFormat.Png);
     }
 
     static void DrawBars(Plot plot, BarFigure f)
