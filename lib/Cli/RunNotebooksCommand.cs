@@ -25,6 +25,10 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNoteb
         [Description("Where the executed notebooks (with outputs) are written. Default: reports/notebooks.")]
         public string? Out { get; init; }
 
+        [CommandOption("--record")]
+        [Description("Save each notebook that runs through over itself, with its outputs and the hash of the code they came from: the outputs GitHub, nbviewer and an editor show before anything is run.")]
+        public bool Record { get; init; }
+
         [CommandOption("--cell-timeout <MINUTES>")]
         [Description("Fail a cell that runs longer than this many minutes (default: no limit).")]
         public double? CellTimeout { get; init; }
@@ -59,7 +63,9 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNoteb
                 console.MarkupLine($"  executed notebook with the error: {Markup.Escape(result.ExecutedNotebook)}");
                 return 1;
             }
-            console.MarkupLine($"  [green]ok[/] {result.Cells.Count} code cells, {result.Charts} {(result.Charts == 1 ? "chart" : "charts")} in {result.Elapsed.TotalSeconds:F1} s -> {Markup.Escape(result.ExecutedNotebook)}");
+            if (settings.Record) File.Copy(result.ExecutedNotebook, file, overwrite: true);
+            console.MarkupLine($"  [green]ok[/] {result.Cells.Count} code cells, {result.Charts} {(result.Charts == 1 ? "chart" : "charts")} in {result.Elapsed.TotalSeconds:F1} s -> " +
+                               Markup.Escape(settings.Record ? $"{file} (recorded)" : result.ExecutedNotebook));
         }
         return 0;
     }

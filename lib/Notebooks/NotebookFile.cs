@@ -26,6 +26,25 @@ public sealed class NotebookFile
 
     public IReadOnlyList<Cell> Cells { get; }
 
+    /// <summary>The notebook's metadata entry saying which code its outputs came from, and how it was run.</summary>
+    public const string OutputsKey = "llmnb_outputs";
+
+    /// <summary>A hash of the code cells' sources: outputs recorded from other code do not belong to this notebook.</summary>
+    public string CodeHash => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+        string.Join("\n\u0000\n", Cells.Where(c => c.IsCode).Select(c => c.Source.ReplaceLineEndings("\n"))))));
+
+    /// <summary>What the outputs' stamp says: the hash of the code they came from, the parameters, when and on what CPU; null for none.</summary>
+    public OutputsStamp? Outputs
+    {
+        get => _root["metadata"]?[OutputsKey] is JsonObject stamp ? stamp.Deserialize<OutputsStamp>() : null;
+        set
+        {
+            var metadata = _root["metadata"] as JsonObject ?? (JsonObject)(_root["metadata"] = new JsonObject());
+            if (value is null) metadata.Remove(OutputsKey);
+            else metadata[OutputsKey] = JsonSerializer.SerializeToNode(value);
+        }
+    }
+
     public static NotebookFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
@@ -91,3 +110,11 @@ public sealed class NotebookFile
         internal void EnsureId() => json["id"] ??= $"cell-{number}";
     }
 }
+
+/// <summary>Which code a notebook's saved outputs came from (<see cref="NotebookFile.CodeHash"/>), with what parameters, when and where.</summary>
+public sealed record OutputsStamp(
+    [property: System.Text.Json.Serialization.JsonPropertyName("code_sha256")] string CodeSha256,
+    [property: System.Text.Json.Serialization.JsonPropertyName("parameters")] IReadOnlyDictionary<string, string> Parameters,
+    [property: System.Text.Json.Serialization.JsonPropertyName("date")] string Date,
+    [property: System.Text.Json.Serialization.JsonPropertyName("cpu")] string Cpu,
+    [property: System.Text.Json.Serialization.JsonPropertyName("seconds")] double Seconds);

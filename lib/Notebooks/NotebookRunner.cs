@@ -29,8 +29,8 @@ public sealed record NotebookRunResult(string Notebook, string ExecutedNotebook,
 /// as an error), when it updates a display the editor cannot find, or when a cell tagged
 /// <see cref="NotebookFile.ChartTag"/> shows no chart.
 /// <para>
-/// Parameters: the first code cell that starts with <see cref="ParametersMarker"/> declares the notebook's
-/// parameters as ordinary variables; a run can override any of them by name, converted to the variable's declared
+/// Parameters: the first code cell with a line that starts with <see cref="ParametersMarker"/> declares the
+/// notebook's parameters as ordinary variables; a run can override any of them by name, converted to the variable's declared
 /// type. Tests run the notebooks at smoke scale this way.
 /// </para>
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class NotebookRunner
                     : cell.Tags.Contains(NotebookFile.ChartTag) && charts == 0 ? new CellFailure(name, cell.Number, "the cell is tagged to show a chart but showed none")
                     : null;
                 if (failure is not null) break;
-                if (!parametersSeen && cell.Source.TrimStart().StartsWith(ParametersMarker, StringComparison.Ordinal))
+                if (!parametersSeen && IsParametersCell(cell.Source))
                 {
                     parametersSeen = true;
                     failure = ApplyOverrides(kernel, overrides, name, cell.Number, cancellation);
@@ -93,7 +93,7 @@ public sealed class NotebookRunner
                 }
             }
             if (failure is null && overrides.Count > 0)
-                failure = new CellFailure(name, 0, $"parameters given ({string.Join(", ", overrides.Keys)}) but the notebook has no cell starting with '{ParametersMarker}'");
+                failure = new CellFailure(name, 0, $"parameters given ({string.Join(", ", overrides.Keys)}) but the notebook has no cell with a line starting with '{ParametersMarker}'");
         }
         catch (KernelProcessException e)
         {
@@ -101,10 +101,18 @@ public sealed class NotebookRunner
         }
         finally
         {
+            notebook.Outputs = failure is null
+                ? new OutputsStamp(notebook.CodeHash, parameters ?? new Dictionary<string, string>(), DateTime.UtcNow.ToString("yyyy-MM-dd"),
+                    Platform.CpuInfo.Detect().Model, Math.Round(clock.Elapsed.TotalSeconds, 1))
+                : null;
             notebook.Save(executedPath);
         }
         return new NotebookRunResult(notebookPath, Path.GetFullPath(executedPath), runs, clock.Elapsed, failure);
     }
+
+    /// <summary>Whether a code cell is the parameters cell: one of its lines starts with <see cref="ParametersMarker"/>.</summary>
+    public static bool IsParametersCell(string source) =>
+        source.Split('\n').Any(line => line.TrimStart().StartsWith(ParametersMarker, StringComparison.Ordinal));
 
     /// <summary>Assigns each override to the parameter variable of that name, written as a C# literal of its declared type.</summary>
     static CellFailure? ApplyOverrides(KernelProcess kernel, Dictionary<string, string> overrides, string notebook, int cell, CancellationToken cancellation)
@@ -215,11 +223,18 @@ public sealed class NotebookRunner
 
         static string Text(JsonObject body) => (string?)body["formattedValues"]?[0]?["value"] ?? "";
 
+        /// <summary>
+        /// A display's data by MIME type. A chart's HTML carries its PNG (for viewers that run no script); the PNG goes
+        /// in as image/png too, which viewers that show no HTML at all (some renderers of .ipynb files) fall back to.
+        /// </summary>
         static JsonObject Data(JsonObject body)
         {
             var data = new JsonObject();
             foreach (var value in body["formattedValues"]?.AsArray().OfType<JsonObject>() ?? [])
                 data[(string?)value["mimeType"] ?? "text/plain"] = (string?)value["value"] ?? "";
+            if ((string?)data["text/html"] is { } html && html.Contains(ChartHtml.ChartClass, StringComparison.Ordinal)
+                && System.Text.RegularExpressions.Regex.Match(html, "data:image/png;base64,([A-Za-z0-9+/=]+)") is { Success: true } png)
+                data["image/png"] = png.Groups[1].Value;
             return data;
         }
     }
