@@ -49,6 +49,21 @@ public class NotebookTests
         if (notebook != "00-setup") Assert.NotEmpty(chartCells);
     }
 
+    [SkippableFact]
+    public void The_tokenize_notebook_runs_on_a_data_folder_holding_only_what_data_download_fetches()
+    {
+        TestEnvironment.RequireData("");
+        var data = TestEnvironment.TempFolder();
+        foreach (var dataset in LlmNotebooks.Data.HubDownloader.Datasets)
+            Directory.CreateSymbolicLink(Path.Combine(data.FullName, dataset.Folder), Path.Combine(TestEnvironment.DataFolder, dataset.Folder));
+        var output = TestEnvironment.TempFolder();
+
+        var result = TestEnvironment.RunCli("notebooks", "run", "01-tokenize", "--set", "scale=smoke",
+            "--set", $"dataFolder={data.FullName}", "--out", output.FullName, "--cell-timeout", "8");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
     [Fact]
     public void A_failing_cell_stops_the_run_names_the_cell_and_fails_the_command()
     {
@@ -126,9 +141,9 @@ public class NotebookTests
         Directory.CreateDirectory(Path.Combine(clone.FullName, "notebooks"));
         Directory.CreateDirectory(Path.Combine(clone.FullName, "lib"));
         File.WriteAllText(Path.Combine(clone.FullName, ProjectPaths.ProjectFile), "<Project />");
-        File.Copy(Path.Combine(ProjectPaths.Notebooks, "setup.csx"), Path.Combine(clone.FullName, "notebooks", "setup.csx"));
+        File.Copy(Path.Combine(ProjectPaths.Notebooks, "check.csx"), Path.Combine(clone.FullName, "notebooks", "check.csx"));
         var notebook = Path.Combine(clone.FullName, "notebooks", "first.ipynb");
-        File.WriteAllText(notebook, NotebookJson(("code", "#load \"setup.csx\"")));
+        File.WriteAllText(notebook, NotebookJson(("code", "#load \"check.csx\"")));
 
         var unbuilt = TestEnvironment.RunCli("notebooks", "run", notebook, "--out", clone.FullName + "/out");
         Assert.Equal(1, unbuilt.ExitCode);
