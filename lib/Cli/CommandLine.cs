@@ -113,8 +113,7 @@ public static class CommandLine
             case OperationCanceledException:
                 console.MarkupLine("[yellow]stopped[/]");
                 return 130;
-            case IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
-                or Platform.TorchUnavailableException or Training.TrainingDivergedException:
+            case var _ when ActionableError.Is(e):
                 console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
                 return 1;
             default:

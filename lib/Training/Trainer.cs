@@ -67,7 +67,7 @@ public interface IPeriodicCallback : ITrainerCallback
 public sealed class TrainingDivergedException(long step, string? lastCheckpoint, double loss)
     : Exception($"training diverged at step {step} (loss {loss}); " +
                 (lastCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is {lastCheckpoint}") +
-                "; try a lower learning_rate or a longer warmup_steps")
+                "; try a lower learning_rate or a longer warmup_steps"), IActionableError
 {
     public long Step => step;
     public string? LastCheckpoint => lastCheckpoint;
