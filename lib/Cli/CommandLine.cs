@@ -99,6 +99,9 @@ public static class CommandLine
             notebooks.AddCommand<RunNotebooksCommand>("run")
                 .WithDescription("Run notebooks top to bottom in the real .NET Interactive kernel (the one VS Code and Jupyter start) and save them with their outputs.")
                 .WithExample("notebooks", "run", "00-setup", "--set", "scale=smoke");
+            notebooks.AddCommand<NotebookAppsCommand>("apps")
+                .WithDescription("Generate each notebook's C# file-based app (notebooks/apps/NN-name.cs), which runs with `dotnet run` and no kernel.")
+                .WithExample("notebooks", "apps", "02-attention");
         });
     }
 

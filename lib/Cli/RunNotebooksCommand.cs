@@ -43,12 +43,7 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNoteb
     {
         var parameters = settings.Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1]);
         var outFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Reports, "notebooks"));
-        var files = settings.Notebooks.Length > 0
-            ? settings.Notebooks.Select(Locate).ToList()
-            : Directory.GetFiles(ProjectPaths.Notebooks, "*.ipynb").Order(StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new FileNotFoundException($"no notebooks found in {ProjectPaths.Notebooks}");
-
-        foreach (var file in files)
+        foreach (var file in NotebookFile.Find(settings.Notebooks))
         {
             console.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(file))}[/]");
             var runner = new NotebookRunner
@@ -68,13 +63,6 @@ public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNoteb
                                Markup.Escape(settings.Record ? $"{file} (recorded)" : result.ExecutedNotebook));
         }
         return 0;
-    }
-
-    static string Locate(string nameOrPath)
-    {
-        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
-        var inFolder = Path.Combine(ProjectPaths.Notebooks, nameOrPath.EndsWith(".ipynb") ? nameOrPath : nameOrPath + ".ipynb");
-        return File.Exists(inFolder) ? inFolder : throw new FileNotFoundException($"notebook not found: {nameOrPath} (looked in {ProjectPaths.Notebooks})");
     }
 
     static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";

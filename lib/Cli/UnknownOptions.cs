@@ -22,7 +22,7 @@ sealed class UnknownOptions : ICommandInterceptor
         // The command as typed: "bench model", not only "model".
         var command = string.Join(' ', context.Arguments.TakeWhile(a => !a.StartsWith('-')).Reverse().SkipWhile(a => a != context.Name).Reverse());
         throw new UsageException($"{(command.Length > 0 ? command : context.Name)} does not take {given}{Suggestion(given, options, settings)}" +
-            $" (its options: {string.Join(", ", options.Order())}; --help explains them)");
+            (options.Count > 0 ? $" (its options: {string.Join(", ", options.Order())}; --help explains them)" : " (it takes no options; --help explains it)"));
     }
 
     /// <summary>"; did you mean --preset?", or for a training setting typed as an option, "; did you mean --set max_steps=…?".</summary>

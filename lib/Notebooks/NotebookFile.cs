@@ -45,6 +45,24 @@ public sealed class NotebookFile
         }
     }
 
+    /// <summary>Notebook files from names (00-setup) or paths; none given: every notebook in notebooks/, in order.</summary>
+    public static IReadOnlyList<string> Find(IReadOnlyList<string> namesOrPaths)
+    {
+        if (namesOrPaths.Count == 0)
+        {
+            var all = Directory.GetFiles(ProjectPaths.Notebooks, "*.ipynb").Order(StringComparer.Ordinal).ToList();
+            return all.Count > 0 ? all : throw new FileNotFoundException($"no notebooks found in {ProjectPaths.Notebooks}");
+        }
+        return [.. namesOrPaths.Select(Locate)];
+    }
+
+    static string Locate(string nameOrPath)
+    {
+        if (File.Exists(nameOrPath)) return System.IO.Path.GetFullPath(nameOrPath);
+        var inFolder = System.IO.Path.Combine(ProjectPaths.Notebooks, nameOrPath.EndsWith(".ipynb") ? nameOrPath : nameOrPath + ".ipynb");
+        return File.Exists(inFolder) ? inFolder : throw new FileNotFoundException($"notebook not found: {nameOrPath} (looked in {ProjectPaths.Notebooks})");
+    }
+
     public static NotebookFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
@@ -75,6 +93,8 @@ public sealed class NotebookFile
     {
         /// <summary>1-based, counting every cell (markdown too), as an editor shows it.</summary>
         public int Number => number;
+
+        public bool IsMarkdown => (string?)json["cell_type"] == "markdown";
 
         public bool IsCode => (string?)json["cell_type"] == "code" && Kernel is null or "csharp" or "C#" && !string.IsNullOrWhiteSpace(Source);
 

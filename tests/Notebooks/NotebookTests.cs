@@ -164,7 +164,7 @@ public class NotebookTests
     static List<JsonObject> Cells(string path) => [.. JsonNode.Parse(File.ReadAllText(path))!["cells"]!.AsArray().OfType<JsonObject>()];
 
     /// <summary>A notebook as VS Code saves it; a cell of kind "chart" is a code cell tagged to show a chart.</summary>
-    static string NotebookJson(params (string Kind, string Source)[] cells)
+    internal static string NotebookJson(params (string Kind, string Source)[] cells)
     {
         var array = new JsonArray();
         foreach (var (kind, source) in cells)

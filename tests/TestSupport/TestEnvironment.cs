@@ -53,23 +53,38 @@ public static class TestEnvironment
     public static CliResult RunCli(params string[] args) => RunCli(new Dictionary<string, string>(), args);
 
     /// <summary>The same, with environment variables set for the child.</summary>
-    public static CliResult RunCli(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliResult RunCli(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunDotnet([CliAssembly, .. args], environment, TimeSpan.FromMinutes(5));
+
+    /// <summary><c>dotnet ARGS</c>, as <see cref="Run"/> runs a program.</summary>
+    public static CliResult RunDotnet(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout) =>
+        Run("dotnet", args, environment, timeout);
+
+    /// <summary>
+    /// A program in the repository root with one torch thread (tests run side by side), its output and error together;
+    /// killed with its children after <paramref name="timeout"/>.
+    /// </summary>
+    public static CliResult Run(string program, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
-        start.ArgumentList.Add(CliAssembly);
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment[TorchRuntime.ThreadsVariable] = "1";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet LlmNotebooks.dll {string.Join(' ', args)} did not finish in 5 minutes\n{output}");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in {timeout.TotalMinutes} minutes\n{output}");
         }
         return new CliResult(process.ExitCode, output + stderr.Result);
     }
+
+    /// <summary>The full path of a program on the PATH, or null.</summary>
+    public static string? OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+            .Select(dir => Path.Combine(dir, program)).FirstOrDefault(File.Exists);
 
     public static DirectoryInfo TempFolder() => Directory.CreateTempSubdirectory("llmnb-test-");
 }
