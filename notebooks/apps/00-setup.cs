@@ -103,7 +103,8 @@ foreach (int n in smoke ? new[] { 128, 256 } : new[] { 128, 256, 512, 1024 })
 
 // Small products leave the cores idle between calls; from a few hundred on, the rate levels off. The library measures
 // the ceiling the same way, more carefully (a warm-up, then the best of several short trials, within a second), and
-// every training run records it. It should be close to your largest `n`:
+// every training run records it. It should be close to your largest `n`; on a machine with few cores it comes out low
+// while the editor is still busy with the previous cell's output, so run the cell again if it disagrees.
 
 // ---- cell 10
 var hardware = ComputeHardware.Detect(CPU);
