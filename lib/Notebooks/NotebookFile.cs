@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using LlmNotebooks.Reporting;
 
 namespace LlmNotebooks.Notebooks;
 
@@ -63,6 +64,24 @@ public sealed class NotebookFile
         return File.Exists(inFolder) ? inFolder : throw new FileNotFoundException($"notebook not found: {nameOrPath} (looked in {ProjectPaths.Notebooks})");
     }
 
+    /// <summary>Text as a notebook file holds it: one string, or (as Jupyter writes it) a list of lines.</summary>
+    public static string Text(JsonNode? node) => node switch
+    {
+        JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
+        JsonValue text => (string?)text ?? "",
+        _ => "",
+    };
+
+    /// <summary>How many charts one output shows: the elements of class <see cref="ChartHtml.ChartClass"/> in its HTML.</summary>
+    public static int ChartsIn(JsonObject output)
+    {
+        var html = Text(output["data"]?["text/html"]);
+        var chart = $"class=\"{ChartHtml.ChartClass}\"";
+        int count = 0;
+        for (int at = html.IndexOf(chart, StringComparison.Ordinal); at >= 0; at = html.IndexOf(chart, at + chart.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
     public static NotebookFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"notebook not found: {path}", path);
@@ -101,12 +120,10 @@ public sealed class NotebookFile
         /// <summary>Polyglot Notebooks records each cell's kernel; Jupyter-only files do not (then the notebook's default, C#).</summary>
         string? Kernel => (string?)json["metadata"]?["polyglot_notebook"]?["kernelName"];
 
-        public string Source => json["source"] switch
-        {
-            JsonArray lines => string.Concat(lines.Select(l => (string?)l)),
-            JsonValue text => (string?)text ?? "",
-            _ => "",
-        };
+        public string Source => Text(json["source"]);
+
+        /// <summary>How many charts the cell's outputs show (none for a cell without outputs).</summary>
+        public int Charts => (json["outputs"] as JsonArray)?.OfType<JsonObject>().Sum(ChartsIn) ?? 0;
 
         public string FirstLine => Source.TrimStart().Split('\n', 2)[0].Trim();
 

@@ -77,7 +77,7 @@ public sealed class NotebookRunner
                 }
                 cell.ExecutionCount = runs.Count + 1;
                 var problems = outputs.Collect(result, cell);
-                int charts = Charts(cell.Outputs);
+                int charts = cell.Charts;
                 runs.Add(new CellRun(cell.Number, cell.FirstLine, cellClock.Elapsed, charts));
                 failure = result.Error is { } error ? new CellFailure(name, cell.Number, FirstLine(error))
                     : problems.Count > 0 ? new CellFailure(name, cell.Number, problems[0])
@@ -147,17 +147,6 @@ public sealed class NotebookRunner
             "System.Boolean" => bool.TryParse(text, out var b) ? (b ? "true" : "false") : null,
             _ => null,
         };
-    }
-
-    static int Charts(JsonArray outputs) => outputs.OfType<JsonObject>()
-        .Select(o => (string?)o["data"]?["text/html"] ?? "")
-        .Sum(html => CountOf(html, $"class=\"{ChartHtml.ChartClass}\""));
-
-    static int CountOf(string text, string part)
-    {
-        int count = 0;
-        for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal)) count++;
-        return count;
     }
 
     static string FirstLine(string text) => text.TrimStart().Split('\n', 2)[0].Trim();

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using LlmNotebooks.Notebooks;
-using LlmNotebooks.Reporting;
 using Xunit;
 
 namespace LlmNotebooks.Tests.Notebooks;
@@ -27,7 +26,7 @@ public class CommittedNotebookTests
         Assert.All(code, c => Assert.NotNull(c.ExecutionCount));
         Assert.All(code.Where(c => c.Tags.Contains(NotebookFile.ChartTag)), c =>
         {
-            var charts = c.Outputs.OfType<JsonObject>().Where(o => ((string?)o["data"]?["text/html"] ?? "").Contains(ChartHtml.ChartClass)).ToList();
+            var charts = c.Outputs.OfType<JsonObject>().Where(o => NotebookFile.ChartsIn(o) > 0).ToList();
             Assert.NotEmpty(charts);
             // Viewers that run no script (GitHub, nbviewer, nbconvert) show the PNG.
             Assert.All(charts, o => Assert.StartsWith("iVBORw0KGgo", (string?)o["data"]!["image/png"]));

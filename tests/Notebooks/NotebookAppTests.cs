@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using LlmNotebooks.Notebooks;
-using LlmNotebooks.Reporting;
 using LlmNotebooks.Tests.TestSupport;
 using Xunit;
 
@@ -75,9 +73,7 @@ public class NotebookAppTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"ok: {name} as a file-based app", result.Output);
         Assert.DoesNotContain("warning CS", result.Output);
-        var shown = NotebookFile.Load(Path.Combine(ProjectPaths.Notebooks, name + ".ipynb")).Cells
-            .SelectMany(c => c.Outputs.OfType<JsonObject>())
-            .Count(o => ((string?)o["data"]?["text/html"] ?? "").Contains(ChartHtml.ChartClass));
+        var shown = NotebookFile.Load(Path.Combine(ProjectPaths.Notebooks, name + ".ipynb")).Cells.Sum(c => c.Charts);
         Assert.Equal(shown, Directory.GetFiles(charts.FullName, "*.png").Length);
         Assert.Equal(shown, Directory.GetFiles(charts.FullName, "*.html").Length);
     }
