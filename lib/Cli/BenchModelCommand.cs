@@ -49,7 +49,7 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         var precisions = settings.Precision is null ? TrainingBenchmark.DefaultPrecisions(hardware)
             : settings.Precision.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(p => Enum.TryParse<Precision>(p, ignoreCase: true, out var parsed) && parsed != Training.Precision.Auto ? parsed
-                    : throw new ArgumentException($"unknown precision '{p}' for --precision (fp32 or bf16)")).Distinct().ToList();
+                    : throw new UserError($"unknown precision '{p}' for --precision (fp32 or bf16)")).Distinct().ToList();
         console.MarkupLine($"{torch.get_num_threads()} threads; MKL AMD fix {(MklAmdFix.Active() ? "active" : "inactive")}; allocator {(Tcmalloc.Loaded() ? "tcmalloc" : "glibc malloc")}; " +
                            $"bf16 {(hardware.Bf16.Native ? "native" : "emulated")}: {Markup.Escape(hardware.Bf16.Why)}");
         var ceilings = precisions.ToDictionary(p => p, p => MatmulCeiling.Measure(p.ComputeType(), device));

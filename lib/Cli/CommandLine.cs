@@ -117,10 +117,11 @@ public static class CommandLine
                 console.MarkupLine("[yellow]stopped[/]");
                 return 130;
             case var _ when ActionableError.Is(e):
-                console.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+                console.MarkupLine($"[red]error:[/] {Markup.Escape(ActionableError.Unwrap(e).Message)}");
                 return 1;
             default:
                 console.WriteException(e, ExceptionFormats.ShortenPaths);
+                console.MarkupLine($"[red]{Markup.Escape(ActionableError.BugNote)}[/]");
                 return 1;
         }
     }

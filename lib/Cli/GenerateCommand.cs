@@ -105,5 +105,5 @@ public sealed class GenerateCommand(IAnsiConsole console) : Command<GenerateComm
     static int[] ParseIds(string prompt, int number, int vocabulary) =>
         [.. prompt.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(word =>
             int.TryParse(word, out int id) && id >= 0 && id < vocabulary ? id
-            : throw new ArgumentException($"prompt {number}: '{word}' is not a token id (0 to {vocabulary - 1}); --ids takes ids separated by spaces"))];
+            : throw new UserError($"prompt {number}: '{word}' is not a token id (0 to {vocabulary - 1}); --ids takes ids separated by spaces"))];
 }

@@ -64,5 +64,5 @@ public sealed record FinetuningConfig : TrainingConfig
     };
 
     public static FinetuningConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
-        : throw new ArgumentException($"unknown finetuning preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+        : throw new UserError($"unknown finetuning preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 }

@@ -28,7 +28,7 @@ public static class HfGpt2Folder
     {
         var differences = HfGpt2Config.Differences(model.Config);
         if (differences.Count > 0)
-            throw new InvalidOperationException($"this model is not a GPT-2 ({string.Join("; ", differences)}); a Hugging Face GPT-2 folder cannot hold it exactly, so nothing was exported");
+            throw new UserError($"this model is not a GPT-2 ({string.Join("; ", differences)}); a Hugging Face GPT-2 folder cannot hold it exactly, so nothing was exported");
         Directory.CreateDirectory(folder);
         using (var scope = NewDisposeScope())
             SafeTensorsFile.Write(Path.Combine(folder, Weights), Gpt2StateDict(model), new Dictionary<string, string> { ["format"] = "pt" });

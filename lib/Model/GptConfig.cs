@@ -90,7 +90,7 @@ public sealed record GptConfig(
     };
 
     public static GptConfig Preset(string name) => Presets.TryGetValue(name, out var config) ? config
-        : throw new ArgumentException($"unknown model preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+        : throw new UserError($"unknown model preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 
     /// <summary>
     /// The vocabulary for a tokenizer with <paramref name="tokens"/> ids, rounded up to a multiple of 64 (GPT-2's
@@ -101,10 +101,10 @@ public sealed record GptConfig(
     public GptConfig Validate()
     {
         if (VocabSize <= 0 || ContextLength <= 0 || Layers <= 0 || Heads <= 0 || Width <= 0)
-            throw new ArgumentException($"every size in the model config must be positive: {this}");
-        if (Width % Heads != 0) throw new ArgumentException($"width {Width} is not divisible by {Heads} heads");
-        if (Position == PositionEncoding.Rotary && HeadSize % 2 != 0) throw new ArgumentException($"rotary positions need an even head size, not {HeadSize}");
-        if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout {Dropout} is outside [0, 1)");
+            throw new UserError($"every size in the model config must be positive: {this}");
+        if (Width % Heads != 0) throw new UserError($"width {Width} is not divisible by {Heads} heads");
+        if (Position == PositionEncoding.Rotary && HeadSize % 2 != 0) throw new UserError($"rotary positions need an even head size, not {HeadSize}");
+        if (Dropout is < 0 or >= 1) throw new UserError($"dropout {Dropout} is outside [0, 1)");
         return this;
     }
 

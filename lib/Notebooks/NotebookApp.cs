@@ -40,7 +40,7 @@ public sealed class NotebookApp
         {
             // As the command line does: one line for what the user can fix, and exit 1 rather than abort.
             var error = (Exception)e.ExceptionObject;
-            Console.Error.WriteLine(ActionableError.Is(error) ? $"error: {error.Message}" : error.ToString());
+            Console.Error.WriteLine(ActionableError.Describe(error));
             Environment.Exit(1);
         };
         var source = AppContext.GetData("EntryPointFilePath") as string ?? sourcePath;

@@ -6,7 +6,7 @@ namespace LlmNotebooks.Notebooks;
 /// A setup problem a notebook reports in one line, without a stack trace: the kernel shows an exception's
 /// ToString(), which here is the message alone (what is wrong and the fix).
 /// </summary>
-public sealed class NotebookSetupException(string message, Exception? inner = null) : Exception(message, inner), IActionableError
+public sealed class NotebookSetupException(string message, Exception? inner = null) : UserError(message, inner)
 {
     public override string? StackTrace => null;
     public override string ToString() => Message;

@@ -31,5 +31,5 @@ public sealed record PipelinePreset(string Name, int? EvaluationLimit, string De
     }
 
     public static PipelinePreset Named(string name) => Presets.TryGetValue(name, out var preset) ? preset
-        : throw new ArgumentException($"unknown pipeline preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+        : throw new UserError($"unknown pipeline preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 }

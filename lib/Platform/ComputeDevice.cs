@@ -18,7 +18,7 @@ public static class ComputeDevice
         var name = setting.Trim().ToLowerInvariant();
         if (name is "" or Auto) name = torch.cuda.is_available() ? "cuda" : "cpu";
         if (name.StartsWith("cuda") && !torch.cuda.is_available())
-            throw new ArgumentException($"device {setting}: CUDA is not available here ({(TorchRuntime.BuildDevice == "cuda" ? "no usable GPU or driver" : "this is the CPU build; build with -p:TorchDevice=cuda")})");
+            throw new UserError($"device {setting}: CUDA is not available here ({(TorchRuntime.BuildDevice == "cuda" ? "no usable GPU or driver" : "this is the CPU build; build with -p:TorchDevice=cuda")})");
         try
         {
             var device = torch.device(name);
@@ -29,7 +29,7 @@ public static class ComputeDevice
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {
-            throw new ArgumentException($"device '{setting}' is not one of auto, cpu, cuda, cuda:N", e);
+            throw new UserError($"device '{setting}' is not one of auto, cpu, cuda, cuda:N", e);
         }
     }
 

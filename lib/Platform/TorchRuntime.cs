@@ -5,7 +5,7 @@ using TorchSharp;
 namespace LlmNotebooks.Platform;
 
 /// <summary>TorchSharp could not start; the message names the real cause, not TorchSharp's generic one.</summary>
-public sealed class TorchUnavailableException(string message, Exception? inner = null) : Exception(message, inner), IActionableError;
+public sealed class TorchUnavailableException(string message, Exception? inner = null) : UserError(message, inner);
 
 /// <summary>
 /// The one entry point that makes TorchSharp usable in this process: applies the Linux libstdc++ fix where needed,

@@ -38,7 +38,7 @@ public static class TokenizerSpec
     {
         if (!IsTraining(spec, out int vocabSize)) return TextTokenizer.Load(spec);
         if (vocabSize < 256 + SpecialTokens.All.Count)
-            throw new ArgumentException($"bpe:{vocabSize} is too small: 256 byte tokens and {SpecialTokens.All.Count} special tokens need at least {256 + SpecialTokens.All.Count}");
+            throw new UserError($"bpe:{vocabSize} is too small: 256 byte tokens and {SpecialTokens.All.Count} special tokens need at least {256 + SpecialTokens.All.Count}");
         if (File.Exists(Path.Combine(trainedFolder, BpeVocabulary.MergesFile)))
         {
             var existing = TextTokenizer.FromFolder(trainedFolder);

@@ -16,7 +16,7 @@ public sealed class BatchSampler(TokenStream tokens, int batchSize, int contextL
     {
         long span = tokens.Count - contextLength - 1;
         if (span < 0)
-            throw new InvalidOperationException($"the split holds {tokens.Count} tokens, fewer than one window of {contextLength + 1}");
+            throw new UserError($"the split holds {tokens.Count} tokens, fewer than one window of {contextLength + 1}");
         var starts = new long[batchSize];
         for (int row = 0; row < batchSize; row++)
             starts[row] = (long)(StableRandom.Hash(seed, step, row) % (ulong)(span + 1));

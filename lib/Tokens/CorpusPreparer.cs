@@ -54,8 +54,8 @@ public static class CorpusPreparer
     public static ShardManifest Prepare(IReadOnlyList<string> files, TextTokenizer tokenizer, string outFolder, Options options,
         DataIssues issues, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
-        if (files.Count == 0) throw new ArgumentException("no corpus files to prepare");
-        if (options.ValFraction is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(options), "the validation fraction must be in [0, 1)");
+        if (files.Count == 0) throw new UserError("no corpus files to prepare");
+        if (options.ValFraction is < 0 or >= 1) throw new UserError($"the validation fraction must be in [0, 1), got {options.ValFraction}");
         Directory.CreateDirectory(outFolder);
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int width = tokenizer.VocabSize <= ushort.MaxValue + 1 ? 2 : 4;

@@ -89,5 +89,5 @@ public sealed record PretrainingConfig : TrainingConfig
     };
 
     public static PretrainingConfig Preset(string name) => Presets.TryGetValue(name, out var preset) ? preset
-        : throw new ArgumentException($"unknown pretraining preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
+        : throw new UserError($"unknown pretraining preset '{name}'; choose from {string.Join(", ", Presets.Keys)}");
 }

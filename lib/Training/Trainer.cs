@@ -65,9 +65,9 @@ public interface IPeriodicCallback : ITrainerCallback
 
 /// <summary>A loss went to NaN or infinity: the run stopped, and the last good checkpoint is named.</summary>
 public sealed class TrainingDivergedException(long step, string? lastCheckpoint, double loss)
-    : Exception($"training diverged at step {step} (loss {loss}); " +
+    : UserError($"training diverged at step {step} (loss {loss}); " +
                 (lastCheckpoint is null ? "no checkpoint was written yet" : $"the last good checkpoint is {lastCheckpoint}") +
-                "; try a lower learning_rate or a longer warmup_steps"), IActionableError
+                "; try a lower learning_rate or a longer warmup_steps")
 {
     public long Step => step;
     public string? LastCheckpoint => lastCheckpoint;

@@ -44,7 +44,7 @@ public abstract record TrainingConfig
     {
         int micro = BatchSize * contextLength;
         if (TokensPerStep < micro || TokensPerStep % micro != 0)
-            throw new ArgumentException($"tokens_per_step ({TokensPerStep}) must be a multiple of batch_size × context ({BatchSize} × {contextLength} = {micro})");
+            throw new UserError($"tokens_per_step ({TokensPerStep}) must be a multiple of batch_size × context ({BatchSize} × {contextLength} = {micro})");
         return TokensPerStep / micro;
     }
 
@@ -86,7 +86,7 @@ public static class TrainingConfigs
         foreach (var assignment in assignments)
         {
             var (key, value) = Split(assignment);
-            if (!node.ContainsKey(key)) throw new ArgumentException($"unknown setting '{key}'; settings are: {string.Join(", ", node.Select(p => p.Key))}");
+            if (!node.ContainsKey(key)) throw new UserError($"unknown setting '{key}'; settings are: {string.Join(", ", node.Select(p => p.Key))}");
             node[key] = node[key] switch
             {
                 JsonArray => new JsonArray(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
@@ -101,7 +101,7 @@ public static class TrainingConfigs
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"--set: {e.Path?.TrimStart('$', '.')} has a value of the wrong type ({e.Message.Split('.')[0]})", e);
+            throw new UserError($"--set: {e.Path?.TrimStart('$', '.')} has a value of the wrong type ({e.Message.Split('.')[0]})", e);
         }
     }
 
@@ -111,7 +111,7 @@ public static class TrainingConfigs
         var list = assignments.ToList();
         foreach (var (key, _) in list.Select(Split))
             if (config.FixedOnResume.Contains(key))
-                throw new ArgumentException($"--set {key} cannot change when a run resumes (it fixes what is trained: the model, its data or its step count); start a new run with another --out instead");
+                throw new UserError($"--set {key} cannot change when a run resumes (it fixes what is trained: the model, its data or its step count); start a new run with another --out instead");
         return config.With(list);
     }
 
@@ -133,7 +133,7 @@ public static class TrainingConfigs
     static (string Key, string Value) Split(string assignment)
     {
         var parts = assignment.Split('=', 2);
-        if (parts.Length != 2) throw new ArgumentException($"--set expects key=value, got '{assignment}'");
+        if (parts.Length != 2) throw new UserError($"--set expects key=value, got '{assignment}'");
         return (parts[0].Trim(), parts[1].Trim());
     }
 

@@ -48,7 +48,7 @@ public static class TrainingRun
         var record = resume ? RunRecord<T>.Read(runFolder) : null;
         using var model = record is null ? newModel() : new Gpt(record.Model);
         if (model.Config.VocabSize < tokenizer.VocabSize)
-            throw new ArgumentException($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
+            throw new UserError($"the model's vocabulary ({model.Config.VocabSize}) is smaller than the tokenizer's ({tokenizer.VocabSize})");
         model.to(device);
         int accumulation = config.AccumulationSteps(model.Config.ContextLength);
         var store = new CheckpointStore(runFolder);
@@ -120,7 +120,7 @@ public static class TrainingRun
     {
         if (resume) return;   // Config<T> has checked that there is a run to resume
         if (Directory.Exists(runFolder) && Directory.EnumerateFileSystemEntries(runFolder).FirstOrDefault() is { } existing)
-            throw new InvalidOperationException(File.Exists(Path.Combine(runFolder, RunRecord<PretrainingConfig>.FileName))
+            throw new UserError(File.Exists(Path.Combine(runFolder, RunRecord<PretrainingConfig>.FileName))
                 ? $"{runFolder} already holds a run; continue it with --resume, or choose another --out"
                 : $"{runFolder} is not empty (it holds {Path.GetFileName(existing)}); choose another --out, so that nothing there is overwritten");
     }

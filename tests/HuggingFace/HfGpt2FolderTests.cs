@@ -141,7 +141,7 @@ public class HfGpt2FolderTests
         };
         using var model = new Gpt(config, seed: 1);
         var folder = Path.Combine(TestEnvironment.TempFolder().FullName, "hf");
-        var error = Assert.Throws<InvalidOperationException>(() => HfGpt2Folder.Export(model, OurBpe(), folder));
+        var error = Assert.Throws<UserError>(() => HfGpt2Folder.Export(model, OurBpe(), folder));
         Assert.Contains(reason, error.Message);
         Assert.False(Directory.Exists(folder));   // nothing half-written
     }

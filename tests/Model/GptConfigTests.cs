@@ -75,7 +75,7 @@ public class GptConfigTests
     [Fact]
     public void Bad_configs_are_rejected_with_the_reason()
     {
-        Assert.Contains("not divisible", Assert.Throws<ArgumentException>(() => new GptConfig(64, 16, 1, 3, 16).Validate()).Message);
-        Assert.Contains("unknown model preset 'huge'", Assert.Throws<ArgumentException>(() => GptConfig.Preset("huge")).Message);
+        Assert.Contains("not divisible", Assert.Throws<UserError>(() => new GptConfig(64, 16, 1, 3, 16).Validate()).Message);
+        Assert.Contains("unknown model preset 'huge'", Assert.Throws<UserError>(() => GptConfig.Preset("huge")).Message);
     }
 }

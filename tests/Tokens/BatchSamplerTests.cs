@@ -70,7 +70,7 @@ public class BatchSamplerTests
     public void A_split_shorter_than_one_window_is_a_clear_error()
     {
         using var stream = new TokenStream(CountingTokens(10, 2, perShard: 10), ShardManifest.Train);
-        var error = Assert.Throws<InvalidOperationException>(() => new BatchSampler(stream, 1, 32, 0).Batch(0));
+        var error = Assert.Throws<UserError>(() => new BatchSampler(stream, 1, 32, 0).Batch(0));
         Assert.Contains("fewer than one window", error.Message);
     }
 

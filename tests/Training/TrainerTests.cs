@@ -138,7 +138,7 @@ public class TrainerTests
     public void An_existing_run_is_never_overwritten_without_resume()
     {
         Train("once", Smoke("max_steps=10"));
-        var error = Assert.Throws<InvalidOperationException>(() => Train("once", Smoke("max_steps=10")));
+        var error = Assert.Throws<UserError>(() => Train("once", Smoke("max_steps=10")));
         Assert.Contains("--resume", error.Message);
     }
 
@@ -161,9 +161,9 @@ public class TrainerTests
         var config = Smoke("max_steps=7", "precision=bf16", "corpus=openwebtext,c4", "context_length=32", "learning_rate=3e-4");
         Assert.Equal((7, Precision.Bf16, 32, 3e-4), (config.MaxSteps, config.Precision, config.ContextLength!.Value, config.LearningRate));
         Assert.Equal(["openwebtext", "c4"], config.Corpus);
-        Assert.Contains("unknown setting 'max_stpes'", Assert.Throws<ArgumentException>(() => Smoke("max_stpes=3")).Message);
-        Assert.Contains("max_steps", Assert.Throws<ArgumentException>(() => Smoke("max_steps=many")).Message);
-        Assert.Contains("tokens_per_step", Assert.Throws<ArgumentException>(() => Smoke("tokens_per_step=100").AccumulationSteps(64)).Message);
+        Assert.Contains("unknown setting 'max_stpes'", Assert.Throws<UserError>(() => Smoke("max_stpes=3")).Message);
+        Assert.Contains("max_steps", Assert.Throws<UserError>(() => Smoke("max_steps=many")).Message);
+        Assert.Contains("tokens_per_step", Assert.Throws<UserError>(() => Smoke("tokens_per_step=100").AccumulationSteps(64)).Message);
         Assert.Equal(config, TrainingConfigs.FromJson<PretrainingConfig>(TrainingConfigs.ToJson(config)) with { Corpus = config.Corpus, SamplePrompts = config.SamplePrompts });
     }
 
