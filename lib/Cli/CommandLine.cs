@@ -64,7 +64,7 @@ public static class CommandLine
             .WithExample("finetune", "--preset", "cpu", "--mix", "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1");
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Generate answers for SQuAD, CNN/DailyMail and SST-2 and score them beside baselines and published figures.")
-            .WithExample("evaluate", "--model", "runs/cpu/finetune", "--task", "squad", "--limit", "200");
+            .WithExample("evaluate", "--model", "runs/cpu/finetune", "--task", Tasks.TaskRegistry.Squad.Name, "--limit", "200");
         config.AddCommand<GenerateCommand>("generate")
             .WithDescription("Continue a prompt with a model, streaming to the terminal: sampled or greedy, from text or token ids.")
             .WithExample("generate", "--model", "runs/cpu/pretrain", "--prompt", "The meaning of life is")

@@ -17,7 +17,7 @@ public sealed class DoctorCommand(IAnsiConsole console) : Command<DoctorCommand.
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var report = SystemReport.Collect(DataFolder.Resolve(settings.Data));
+        var report = SystemReport.Collect(DataFolder.Resolve(settings.Data), Tasks.TaskRegistry.Datasets);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("", "", "").HideHeaders();
         foreach (var line in report.Lines)
             table.AddRow(line.Section, line.Name, line.Problem ? $"[red]{Markup.Escape(line.Value)}[/]" : Markup.Escape(line.Value));

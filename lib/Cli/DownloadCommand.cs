@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using LlmNotebooks.Data;
+using LlmNotebooks.Tasks;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -14,7 +15,7 @@ public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<Downloa
         public string? Data { get; init; }
 
         [CommandOption("--datasets <NAMES>")]
-        [Description("Comma-separated: openwebtext, cnn_dailymail, squad, sst2. Default: all four.")]
+        [Description("Comma-separated: openwebtext and the tasks' datasets (cnn_dailymail, squad, sst2). Default: all.")]
         public string? Datasets { get; init; }
 
         [CommandOption("--max-files <N>")]
@@ -34,16 +35,16 @@ public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<Downloa
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var names = settings.Datasets?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            ?? HubDownloader.Datasets.Select(d => d.Name).ToArray();
-        var unknown = names.Where(n => HubDownloader.Datasets.All(d => d.Name != n)).ToList();
-        if (unknown.Count > 0) throw new ArgumentException($"unknown dataset(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", HubDownloader.Datasets.Select(d => d.Name))}");
+            ?? TaskRegistry.Downloads.Select(d => d.Name).ToArray();
+        var unknown = names.Where(n => TaskRegistry.Downloads.All(d => d.Name != n)).ToList();
+        if (unknown.Count > 0) throw new UserError($"unknown dataset(s) {string.Join(", ", unknown)}; choose from {string.Join(", ", TaskRegistry.Downloads.Select(d => d.Name))}");
         var folder = settings.Data is null ? Path.Combine(ProjectPaths.Root, "data") : Path.GetFullPath(settings.Data);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(30) };
         var downloader = new HubDownloader(http, settings.Hub is null ? HubDownloader.DefaultHub : new Uri(settings.Hub.TrimEnd('/') + "/"));
 
-        foreach (var dataset in HubDownloader.Datasets.Where(d => names.Contains(d.Name)))
+        foreach (var dataset in TaskRegistry.Downloads.Where(d => names.Contains(d.Name)))
         {
-            if (dataset.Name == "openwebtext" && settings.Gigabytes is { } gigabytes)
+            if (dataset == HubDownloader.OpenWebText && settings.Gigabytes is { } gigabytes)
             {
                 ProgressTask? current = null;
                 (IReadOnlyList<string> Paths, long TextBytes) fetched = ([], 0);
@@ -56,7 +57,7 @@ public sealed class DownloadCommand(IAnsiConsole console) : AsyncCommand<Downloa
                 continue;
             }
             // Only OpenWebText is big enough to need a subset; the task datasets are always fetched whole.
-            var files = await downloader.ListAsync(dataset, dataset.Name == "openwebtext" ? settings.MaxFiles : null, cancellation);
+            var files = await downloader.ListAsync(dataset, dataset == HubDownloader.OpenWebText ? settings.MaxFiles : null, cancellation);
             console.MarkupLine($"[bold]{dataset.Name}[/]: {files.Count} file(s), {files.Sum(f => f.Size) / 1e6:F1} MB from {Markup.Escape(dataset.Repository)}");
             await console.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new DownloadedColumn(), new TransferSpeedColumn())
                 .StartAsync(async progress =>

@@ -7,6 +7,7 @@ using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Cli;
 
@@ -96,20 +97,19 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     {
         Platform.TorchRuntime.Initialize();
         var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
-            : throw new ArgumentException($"--decoder must be extractive, task, greedy, span, sentence, beam or sampled, got '{settings.Decoder}'");
+            : throw new UserError($"--decoder must be extractive, task, greedy, span, sentence, beam or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
-            : throw new ArgumentException($"--split must be validation or test, got '{settings.Split}'");
-        var tasks = settings.Task == "all" ? Evaluator.Tasks : [settings.Task];
-        foreach (var task in tasks) TaskFormats.FromDatasetName(task);   // a clear error for an unknown task name before any work
+            : throw new UserError($"--split must be validation or test, got '{settings.Split}'");
+        var tasks = settings.Task == "all" ? TaskRegistry.All : [TaskRegistry.Named(settings.Task)];   // an unknown name fails before any work
         var modelPath = Path.GetFullPath(settings.Model ?? PipelineFolders.ForPreset("cpu").Finetune);
         var (model, tokenizer) = ModelFiles.Load(modelPath, device: Platform.ComputeDevice.Resolve(settings.Device));
         using var _ = model;
         var data = DataFolder.Resolve(settings.Data);
-        string OutFolder(string task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task) : Evaluator.DefaultFolder(modelPath, task, split);
+        string OutFolder(FinetuningTask task) => settings.Out is { } root ? Path.Combine(Path.GetFullPath(root), task.Name) : Evaluator.DefaultFolder(modelPath, task.Name, split);
         var custom = TaskDecoding.FromFlags(decoder, new DecodingFlags(settings.Beams, settings.LengthPenalty, settings.NoRepeatNgram, settings.MinTokens,
             settings.Temperature, settings.TopK, settings.TopP, settings.Seed));
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath),
-            AnswerSentences: settings.Sentences > 0 ? settings.Sentences : throw new ArgumentException($"--sentences must be at least 1, got {settings.Sentences}"));
+            AnswerSentences: settings.Sentences > 0 ? settings.Sentences : throw new UserError($"--sentences must be at least 1, got {settings.Sentences}"));
         foreach (var task in tasks)
         {
             cancellation.ThrowIfCancellationRequested();

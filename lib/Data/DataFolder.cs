@@ -20,15 +20,13 @@ public static class DataFolder
 {
     public const string EnvironmentVariable = "LLMNB_DATA";
 
+    /// <summary>The pretraining text a data folder may hold; each task names its own (<c>Tasks.TaskRegistry.Datasets</c> lists all).</summary>
     public static readonly IReadOnlyList<DatasetEntry> Datasets =
     [
         new("openwebtext", "openwebtext", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet", "*.txt"]),
         new("webtext", "webtext", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
         new("c4", "c4", "pretraining", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
         new("wikipedia", "wikipedia", "pretraining (optional)", ["*.jsonl", "*.jsonl.gz", "*.parquet"]),
-        new("cnn_dailymail", "cnn_dailymail", "summarization", ["*.csv", "*.jsonl", "*.jsonl.gz", "*.parquet"]),
-        new("squad", "squad", "question answering", ["*.json", "*.parquet"]),
-        new("sst2", "sst2", "sentiment (bonus)", ["*.tsv", "*.parquet"]),
     ];
 
     public static string Resolve(string? option = null)
@@ -72,8 +70,9 @@ public static class DataFolder
         return files.Distinct().ToList();
     }
 
-    public static IReadOnlyList<DatasetPresence> Inventory(string folder) =>
-        Datasets.Select(d => new DatasetPresence(d, Files(Path.Combine(folder, d.Folder), d.Patterns))).ToList();
+    /// <summary>What the folder holds of each dataset (by default the pretraining text).</summary>
+    public static IReadOnlyList<DatasetPresence> Inventory(string folder, IEnumerable<DatasetEntry>? datasets = null) =>
+        (datasets ?? Datasets).Select(d => new DatasetPresence(d, Files(Path.Combine(folder, d.Folder), d.Patterns))).ToList();
 
     static IReadOnlyList<FileInfo> Files(string folder, string[] patterns) =>
         Directory.Exists(folder)

@@ -28,13 +28,8 @@ public sealed class HubDownloader(HttpClient http, Uri hub)
     /// <summary>The Hugging Face hub, or a mirror named by HF_ENDPOINT (the variable huggingface_hub itself reads).</summary>
     public static Uri DefaultHub => Environment.GetEnvironmentVariable("HF_ENDPOINT") is { Length: > 0 } mirror ? new Uri(mirror.TrimEnd('/') + "/") : new("https://huggingface.co/");
 
-    public static readonly IReadOnlyList<HubDataset> Datasets =
-    [
-        new("openwebtext", "Skylion007/openwebtext", "refs/convert/parquet", "plain_text/train/", "openwebtext"),
-        new("cnn_dailymail", "abisee/cnn_dailymail", "main", "3.0.0/", "cnn_dailymail"),
-        new("squad", "rajpurkar/squad", "main", "plain_text/", "squad"),
-        new("sst2", "nyu-mll/glue", "main", "sst2/", "sst2"),
-    ];
+    /// <summary>The pretraining text; each task names its own dataset (<c>Tasks.FinetuningTask.Download</c>).</summary>
+    public static readonly HubDataset OpenWebText = new("openwebtext", "Skylion007/openwebtext", "refs/convert/parquet", "plain_text/train/", "openwebtext");
 
     public const int Attempts = 3;
 

@@ -4,10 +4,9 @@ using System.Text.Json.Serialization;
 using LlmNotebooks.Data;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
+using LlmNotebooks.Scoring;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace LlmNotebooks.Evaluation;
 
@@ -43,29 +42,30 @@ public sealed record EvaluationResult(string Task, string Split, IReadOnlyList<P
 
 /// <summary>
 /// Evaluates a model on a task's split: formats every example as in finetuning (without the answer), generates with
-/// the KV cache in batches of similar length with the task's decoder, reads the responses, and scores them with
-/// <see cref="TaskMetrics"/> beside the baselines on the same examples. Every record of the split that could not be
-/// read is counted and located in the summary.
+/// the KV cache in batches of similar length with the task's decoder, reads the responses, and scores them as the
+/// task says (<see cref="FinetuningTask.Score"/>) beside its baselines on the same examples. Every record of the split
+/// that could not be read is counted and located in the summary.
 /// </summary>
 public static class Evaluator
 {
     public const string PredictionsFile = "predictions.jsonl";
-    public static readonly IReadOnlyList<string> Tasks = ["squad", "cnn_dailymail", "sst2"];
 
-    /// <summary>An example of the split, with what its baseline needs (the article, or the passage and question).</summary>
-    sealed record Item(string Id, string Input, IReadOnlyList<string> References, FormattedExample? Prompt, string Source, string? Question);
+    /// <summary>An example of the split and its prompt (null when it could not be formatted; it then scores as an empty answer).</summary>
+    sealed record Item(TaskExample Example, FormattedExample? Prompt);
 
-    public static EvaluationResult Evaluate(Gpt model, TextTokenizer tokenizer, string task, string dataFolder, TaskSplit split,
+    public static EvaluationResult Evaluate(Gpt model, TextTokenizer tokenizer, FinetuningTask task, string dataFolder, TaskSplit split,
         EvaluationOptions options, Action<int, int>? progress = null, CancellationToken cancellation = default)
     {
-        var kind = TaskFormats.FromDatasetName(task);
         var formats = new TaskFormats(tokenizer, model.Config.ContextLength, options.QaPrompt);
         var issues = new DataIssues();
-        var items = Items(kind, formats, dataFolder, split, options.Limit, issues);
-        var decoder = TaskDecoding.For(kind, options.Decoder, tokenizer, options.Custom, options.AnswerSentences);
-        SpanConstraint Constraint(Item item) => decoder.AnswerSentences > 0
-            ? new SpanConstraint([.. Evaluation.Baselines.SentencesByOverlap(item.Source, item.Question!).Take(decoder.AnswerSentences)], tokenizer)
-            : new SpanConstraint(item.Source, tokenizer);
+        var examples = task.Examples(split, dataFolder, issues);
+        var items = (options.Limit is { } n ? examples.Take(n) : examples).Select(e => new Item(e, e.Format(formats, false).Example)).ToList();
+        if (items.FirstOrDefault(i => i.Example.References.Count == 0) is { } unanswered)
+            throw new InvalidDataException($"{task.Name} {split.ToString().ToLowerInvariant()} example {unanswered.Example.Id} has no answers to score against; evaluate a split that has them");
+        var decoder = TaskDecoding.For(task, options.Decoder, tokenizer, options.Custom, options.AnswerSentences);
+        SpanConstraint Constraint(TaskExample e) => decoder.AnswerSentences > 0
+            ? new SpanConstraint([.. Sentences.ByOverlap(e.Source, e.Question ?? "").Take(decoder.AnswerSentences)], tokenizer)
+            : new SpanConstraint(e.Source, tokenizer);
         var decoding = decoder.Options;
         var predictions = new string[items.Count];
         long generated = 0;
@@ -76,8 +76,8 @@ public static class Evaluator
         foreach (var batch in order.Chunk(Math.Max(1, options.BatchSize / Math.Max(1, decoding.Beams))))
         {
             cancellation.ThrowIfCancellationRequested();
-            var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)Constraint(items[i])).ToList() : null;
-            var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Source, tokenizer)).ToList() : null;
+            var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)Constraint(items[i].Example)).ToList() : null;
+            var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Example.Source, tokenizer)).ToList() : null;
             var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);
             for (int b = 0; b < batch.Length; b++)
             {
@@ -90,41 +90,30 @@ public static class Evaluator
         double seconds = clock.Elapsed.TotalSeconds;
         for (int i = 0; i < items.Count; i++) predictions[i] ??= "";   // an example that could not be formatted scores as an empty answer
 
-        var records = items.Select((item, i) => new PredictionRecord(item.Id, item.Input, predictions[i], item.References,
+        var records = items.Select((item, i) => new PredictionRecord(item.Example.Id, item.Example.Input, predictions[i], item.Example.References,
             item.Prompt?.Prompt.Length ?? 0, item.Prompt?.TruncatedTokens ?? 0)).ToList();
-        var references = items.Select(i => i.References).ToList();
-        var scores = TaskMetrics.Score(task, ScoreRow.OurModel, predictions, references, options.Stem);
-        if (kind == TaskKind.Sentiment && options.Likelihood)
+        var references = items.Select(i => i.Example.References).ToList();
+        var scores = task.Score(ScoreRow.OurModel, predictions, references, options.Stem);
+        if (task.Response == ResponseKind.Label && options.Likelihood)
         {
-            var likelihoods = LabelLikelihood.Scores(model, formats, items.Select(i => i.Prompt));
-            scores.AddRange(TaskMetrics.Labels(task, ScoreRow.LabelLikelihood, LabelLikelihood.Choose(likelihoods), references));
-            scores.AddRange(TaskMetrics.Labels(task, ScoreRow.CalibratedLikelihood, LabelLikelihood.Choose(likelihoods, LabelLikelihood.Prior(model, formats)), references));
+            var likelihoods = LabelLikelihood.Scores(model, formats, task.LabelWords, items.Select(i => i.Prompt));
+            scores.AddRange(task.Score(ScoreRow.LabelLikelihood, LabelLikelihood.Choose(task.LabelWords, likelihoods), references, options.Stem));
+            scores.AddRange(task.Score(ScoreRow.CalibratedLikelihood,
+                LabelLikelihood.Choose(task.LabelWords, likelihoods, LabelLikelihood.Prior(model, formats, task)), references, options.Stem));
         }
         if (options.Baselines)
         {
-            scores.AddRange(Evaluation.Baselines.Scores(task, [.. items.Select(i => (i.Source, i.Question))], references, options.Stem, dataFolder));
-            scores.AddRange(Evaluation.Baselines.Published(task));
+            foreach (var baseline in task.Baselines(dataFolder))
+                scores.AddRange(task.Score(baseline.System, [.. items.Select(i => baseline.Predict(i.Example))], references, options.Stem));
+            scores.AddRange(task.Published);
         }
-        var summary = new EvaluationSummary(task, split.ToString().ToLowerInvariant(), items.Count, issues.Total, issues.CountsByReason,
+        var summary = new EvaluationSummary(task.Name, split.ToString().ToLowerInvariant(), items.Count, issues.Total, issues.CountsByReason,
             EvaluationSummary.Located(issues, dataFolder), options.Limit, decoder.Describe(), generated, seconds,
             seconds > 0 ? generated / seconds : 0, records.Count(p => p.TruncatedTokens > 0),
-            kind == TaskKind.Summarization ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence,
-            [.. TaskData.Files(kind, split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
-        return new EvaluationResult(task, summary.Split, records, scores, summary);
+            task.Response == ResponseKind.Text ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence,
+            [.. task.Files(split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
+        return new EvaluationResult(task.Name, summary.Split, records, scores, summary);
     }
-
-    static List<Item> Items(TaskKind kind, TaskFormats formats, string dataFolder, TaskSplit split, int? limit, DataIssues issues) => kind switch
-    {
-        TaskKind.Summarization => Limit(TaskData.Summaries(split, dataFolder, issues), limit)
-            .Select(e => new Item(e.Id, e.Article, [e.Highlights], formats.Summarization(e, false, out _), e.Article, null)).ToList(),
-        TaskKind.QuestionAnswering => Limit(TaskData.Questions(split, dataFolder, issues), limit)
-            .Select(e => new Item(e.Id, $"{e.Context}\n\nQuestion: {e.Question}", e.Answers.Select(a => a.Text).ToList(), formats.QuestionAnswering(e, false, out _), e.Context, e.Question)).ToList(),
-        _ => Limit(TaskData.Sentences(split, dataFolder, issues), limit)
-            .Select(e => new Item(e.Id, e.Sentence, e.Label is { } label ? [TaskFormats.Label(label)] : throw new InvalidDataException($"SST-2 {split} has no labels to evaluate against (example {e.Id})"),
-                formats.Sentiment(e, false, out _), e.Sentence, null)).ToList(),
-    };
-
-    static IEnumerable<T> Limit<T>(IEnumerable<T> items, int? limit) => limit is { } n ? items.Take(n) : items;
 
     /// <summary>
     /// Where an evaluation of <paramref name="modelPath"/> goes unless told: the pipeline's eval/ folder when the model is

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Evaluation;
 

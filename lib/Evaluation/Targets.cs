@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using LlmNotebooks.Scoring;
+using LlmNotebooks.Tasks;
 
 namespace LlmNotebooks.Evaluation;
 
@@ -44,17 +46,17 @@ public sealed record TargetsRecord(
     /// <summary>The targets set for the cpu run (issue 13 of this project), for every pipeline: smaller runs show how far they are.</summary>
     public static readonly TargetsRecord Assignment = new("targets for the `cpu` run, issue 13 of this project",
     [
-        Target.AtLeast("squad", Metric.F1, "SQuAD F1", floor: 20.2, floorReason: "the SQuAD paper's sliding-window baseline", goal: 25),
-        Target.AtLeast("squad", Metric.ExactMatch, "SQuAD exact match", goal: 15),
-        Target.AtLeast("cnn_dailymail", Metric.Rouge1, "CNN/DM ROUGE-1", floor: 22, goalBaseline: ScoreRow.LeadThree),
-        Target.AtLeast("cnn_dailymail", Metric.Rouge2, "CNN/DM ROUGE-2", floor: 6, goalBaseline: ScoreRow.LeadThree),
-        Target.AtLeast("cnn_dailymail", Metric.RougeL, "CNN/DM ROUGE-L", goalBaseline: ScoreRow.LeadThree),
-        Target.AtLeast("cnn_dailymail", Metric.Bleu, "CNN/DM BLEU", floor: 3, goalBaseline: ScoreRow.LeadThree),
-        Target.AtMost("cnn_dailymail", Metric.Degenerate, "degenerate summaries (%)", floor: 5, goal: 1),
+        Target.AtLeast(TaskRegistry.Squad.Name, Metric.F1, "SQuAD F1", floor: 20.2, floorReason: "the SQuAD paper's sliding-window baseline", goal: 25),
+        Target.AtLeast(TaskRegistry.Squad.Name, Metric.ExactMatch, "SQuAD exact match", goal: 15),
+        Target.AtLeast(TaskRegistry.CnnDailyMail.Name, Metric.Rouge1, "CNN/DM ROUGE-1", floor: 22, goalBaseline: ScoreRow.LeadThree),
+        Target.AtLeast(TaskRegistry.CnnDailyMail.Name, Metric.Rouge2, "CNN/DM ROUGE-2", floor: 6, goalBaseline: ScoreRow.LeadThree),
+        Target.AtLeast(TaskRegistry.CnnDailyMail.Name, Metric.RougeL, "CNN/DM ROUGE-L", goalBaseline: ScoreRow.LeadThree),
+        Target.AtLeast(TaskRegistry.CnnDailyMail.Name, Metric.Bleu, "CNN/DM BLEU", floor: 3, goalBaseline: ScoreRow.LeadThree),
+        Target.AtMost(TaskRegistry.CnnDailyMail.Name, Metric.Degenerate, "degenerate summaries (%)", floor: 5, goal: 1),
         // A classifier's answer is the label it finds likelier, calibrated against the model's prior for each label
         // (Zhao et al. 2021; LabelLikelihood). Chosen after seeing dev results, so the report shows all three readings.
-        Target.AtLeast("sst2", Metric.Accuracy, "SST-2 accuracy (calibrated label likelihood)", floor: 75, goal: 80, system: ScoreRow.CalibratedLikelihood),
-        Target.AtMost("pretrain", Metric.Forgetting, "forgetting (pretraining validation loss after − before)", floor: 0.3, goal: 0.1),
+        Target.AtLeast(TaskRegistry.Sst2.Name, Metric.Accuracy, "SST-2 accuracy (calibrated label likelihood)", floor: 75, goal: 80, system: ScoreRow.CalibratedLikelihood),
+        Target.AtMost(Mixture.Pretrain, Metric.Forgetting, "forgetting (pretraining validation loss after − before)", floor: 0.3, goal: 0.1),
     ]);
 
     public void Write(string pipelineFolder) => JsonFile.Write(Path.Combine(pipelineFolder, FileName), this);

@@ -41,9 +41,9 @@ public sealed record DecodingFlags(int? Beams = null, double? LengthPenalty = nu
     double? Temperature = null, int? TopK = null, double? TopP = null, long? Seed = null);
 
 /// <summary>
-/// The decoders evaluation compares, and each task's standard recipe: SQuAD answers are spans of the passage (greedy,
-/// the answer constrained to the passage), CNN/DailyMail summaries beam search with a length penalty, no repeated
-/// trigram and a minimum length, SST-2 one label word (greedy; the label likelihood is scored too).
+/// The decoders evaluation compares, and each kind of response's standard recipe: spans (SQuAD answers) greedy and
+/// constrained to the passage, free text (CNN/DailyMail summaries) beam search with a length penalty, no repeated
+/// trigram and a minimum length, labels (SST-2) one greedy label word (the label likelihood is scored too).
 /// </summary>
 public static class TaskDecoding
 {
@@ -57,9 +57,9 @@ public static class TaskDecoding
     public const int RetrievedSentences = 2;
 
     /// <param name="sentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences an answer may come from.</param>
-    public static TaskDecoder For(TaskKind task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null, int sentences = RetrievedSentences)
+    public static TaskDecoder For(FinetuningTask task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null, int sentences = RetrievedSentences)
     {
-        bool summary = task == TaskKind.Summarization, question = task == TaskKind.QuestionAnswering;
+        bool summary = task.Response == ResponseKind.Text, question = task.Response == ResponseKind.Span;
         var chosen = decoder switch
         {
             Decoder.Task => new TaskDecoder(summary ? SummaryBeam : new DecodingOptions(), question, false),
@@ -72,7 +72,7 @@ public static class TaskDecoding
         };
         return chosen with
         {
-            Options = chosen.Options with { MaxNewTokens = TaskFormats.MaxResponseTokens(task), StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize },
+            Options = chosen.Options with { MaxNewTokens = task.MaxResponseTokens, StopTokens = [tokenizer.EndOfText], VocabularyLimit = tokenizer.VocabSize },
         };
     }
 

@@ -66,8 +66,8 @@ public static class Finetuning
         var record = new FinetuneDataRecord(Path.GetFullPath(from), mixture.ToString(), replay, data.Stats);
         var greedy = new DecodingOptions(StopTokens: [tokenizer.EndOfText], VocabularyLimit: tokenizer.VocabSize);
         var prompts = data.HeldOut.Select(h => new SamplePrompt($"{h.Key}: ", h.Value[0].Prompt,
-            greedy with { MaxNewTokens = TaskFormats.MaxResponseTokens(TaskFormats.FromDatasetName(h.Key)) })).ToList();
-        var tasks = mixture.Shares.Select(s => s.Source).Where(s => s != Mixture.Pretrain).ToList();
+            greedy with { MaxNewTokens = TaskRegistry.Named(h.Key).MaxResponseTokens })).ToList();
+        var tasks = mixture.Tasks;
         IEnumerable<IPeriodicCallback> Scoring(Tokenization.TextTokenizer t) => config.TaskEvalInterval > 0
             ? [new TaskScoring(tasks, dataFolder, t, config.QaPrompt, config.TaskEvalInterval, config.TaskEvalExamples, new MetricsLog(runFolder), hooks.Log)]
             : [];

@@ -50,9 +50,9 @@ public sealed class FinetuningBatches : IBatchSource
         var validation = new Dictionary<string, IReadOnlyList<Batch>>();
         var stats = new List<TaskDataStats>();
         var held = new Dictionary<string, IReadOnlyList<FormattedExample>>();
-        foreach (var (source, _) in mixture.Shares.Where(s => s.Source != Mixture.Pretrain))
+        foreach (var task in mixture.Tasks)
         {
-            var task = TaskFormats.FromDatasetName(source);
+            var source = task.Name;
             var (train, heldOut, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize);
             if (train.Count == 0) throw new InvalidDataException($"no {source} training examples fit the {formats.ContextLength}-token context");
             _train[source] = train;
@@ -66,7 +66,7 @@ public sealed class FinetuningBatches : IBatchSource
         }
         if (mixture.ShareOf(Mixture.Pretrain) > 0)
         {
-            if (pretrainTokens is null) throw new ArgumentException("the mixture replays pretraining text, but no pretraining tokens were given (use --mix without pretrain, or finetune from a pretraining run folder)");
+            if (pretrainTokens is null) throw new UserError("the mixture replays pretraining text, but no pretraining tokens were given (use --mix without pretrain, or finetune from a pretraining run folder)");
             _replay = new PretrainingBatches(pretrainTokens, batchSize, formats.ContextLength, accumulation, validationBatches, seed);
             validation[Mixture.Pretrain] = _replay.ValidationSets[ShardManifest.Val];
         }
@@ -131,23 +131,15 @@ public sealed class FinetuningBatches : IBatchSource
 
     /// <summary>Formats a task's training split in parallel; holds out a slice for validation.</summary>
     static (IReadOnlyList<FormattedExample> Train, IReadOnlyList<FormattedExample> Validation, TaskDataStats Stats) Load(
-        TaskKind task, TaskFormats formats, string dataFolder, long seed, int? maxExamples, int validationExamples)
+        FinetuningTask task, TaskFormats formats, string dataFolder, long seed, int? maxExamples, int validationExamples)
     {
         var issues = new DataIssues();
-        // Held-out: SQuAD by article title (paragraphs of one article stay together), the others by example id.
-        IEnumerable<(string HoldOutKey, string Id, Func<TaskFormats, (FormattedExample? Example, string? Dropped)> Format)> items = task switch
-        {
-            TaskKind.Summarization => TaskData.Summaries(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Id, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Summarization(e, true, out var d), d)))),
-            TaskKind.QuestionAnswering => TaskData.Questions(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Title, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.QuestionAnswering(e, true, out var d), d)))),
-            _ => TaskData.Sentences(TaskSplit.Train, dataFolder, issues)
-                .Select(e => (e.Id, e.Id, (Func<TaskFormats, (FormattedExample?, string?)>)(f => (f.Sentiment(e, true, out var d), d)))),
-        };
+        // Held out by the task's key (SQuAD: the article title, so paragraphs of one article stay together).
+        var items = task.Examples(TaskSplit.Train, dataFolder, issues);
         if (maxExamples is { } max) items = items.Take(max);
-        using var perThread = new ThreadLocal<TaskFormats>(() => new TaskFormats(formats.Tokenizer.Copy(), formats.ContextLength, formats.QaPrompt));
+        using var perThread = new ThreadLocal<TaskFormats>(formats.Copy);
         var formatted = items.AsParallel().AsOrdered()
-            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, item.Id, Result: item.Format(perThread.Value!)))
+            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, item.Id, Result: item.Format(perThread.Value!, true)))
             .ToList();
         var kept = formatted.Where(f => f.Result.Example is not null).ToList();
         var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();
@@ -160,7 +152,7 @@ public sealed class FinetuningBatches : IBatchSource
         var firstOf = droppedGroups.ToDictionary(g => g.Key, g => $"id {g.First().Id}");
         foreach (var issue in issues.Examples) firstOf.TryAdd(issue.Reason, $"{DataFolder.Relative(dataFolder, issue.File)}:{issue.Location}");
         var truncated = kept.Where(f => f.Result.Example!.TruncatedTokens > 0).ToList();
-        var stats = new TaskDataStats(TaskFormats.DatasetName(task), train.Count, validation.Count, truncated.Count,
+        var stats = new TaskDataStats(task.Name, train.Count, validation.Count, truncated.Count,
             truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped, firstOf);
         return (train, validation, stats);
     }

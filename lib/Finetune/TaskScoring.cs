@@ -3,6 +3,7 @@ using LlmNotebooks.Generation;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Finetune;
 
@@ -12,7 +13,7 @@ namespace LlmNotebooks.Finetune;
 /// (greedy, SQuAD answers within the passage, no repeated trigram), into the metrics log as a "task" line. A falling
 /// loss does not say the answers got better; this does, while training runs.
 /// </summary>
-public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, TextTokenizer tokenizer, QaPrompt qaPrompt, int interval, int examples,
+public sealed class TaskScoring(IReadOnlyList<FinetuningTask> tasks, string dataFolder, TextTokenizer tokenizer, QaPrompt qaPrompt, int interval, int examples,
     MetricsLog log, Action<string>? say) : IPeriodicCallback
 {
     public string Work => "task scores";
@@ -46,7 +47,7 @@ public sealed class TaskScoring(IReadOnlyList<string> tasks, string dataFolder, 
         foreach (var task in tasks)
         {
             var result = Evaluator.Evaluate(trainer.Training.ComputeModel, tokenizer, task, dataFolder, TaskSplit.Validation, options);
-            scores[Metric.TaskScoreKey(task)] = result.Scores.First(s => s.Metric == Metric.Headline(task)).Value;
+            scores[task.ScoreKey] = result.Scores.First(s => s.Metric == task.Headline).Value;
         }
         return scores;
     }

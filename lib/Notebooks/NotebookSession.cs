@@ -77,7 +77,7 @@ public sealed record NotebookSession(string DataFolder, TorchRuntime.TorchStatus
     {
         var cpu = PipelineFolders.ForPreset("cpu");
         var folders = smoke ? new PipelineFolders(RunFolder(smokeName))
-            : Evaluation.EvaluationSummary.Exists(cpu.EvalTask("sst2")) ? cpu : PipelineFolders.ForPreset("demo");
+            : Evaluation.EvaluationSummary.Exists(cpu.EvalTask(Tasks.TaskRegistry.Sst2.Name)) ? cpu : PipelineFolders.ForPreset("demo");
         if (smoke && Directory.Exists(folders.Root)) Directory.Delete(folders.Root, recursive: true);
         Pipeline.PipelineRunner.Run(Pipeline.PipelinePreset.Named(smoke ? "smoke" : folders.Name), DataFolder, folders,
             Path.Combine(folders.Root, "report"), Pipeline.PipelineHooks.Lines(Log));
@@ -85,5 +85,5 @@ public sealed record NotebookSession(string DataFolder, TorchRuntime.TorchStatus
     }
 
     /// <summary>The <c>doctor</c> report as rows a notebook shows as a table.</summary>
-    public IReadOnlyList<ReportLine> Doctor() => [.. SystemReport.Collect(DataFolder).Lines.Select(l => l with { Value = Readable(l.Value) })];
+    public IReadOnlyList<ReportLine> Doctor() => [.. SystemReport.Collect(DataFolder, Tasks.TaskRegistry.Datasets).Lines.Select(l => l with { Value = Readable(l.Value) })];
 }

@@ -5,6 +5,7 @@ using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 using Encoding = System.Text.Encoding;
 
 namespace LlmNotebooks.Pipeline;
@@ -45,7 +46,7 @@ public static class Experiments
     {
         // Equal compute is equal steps: every budget pins hours=null, so a preset that trains for a time (demo) trains
         // the same steps on every variant.
-        "smoke" => new("smoke", ["max_steps=10", "hours=null"], ["max_steps=10", "hours=null"], new Dictionary<string, int> { ["squad"] = 8, ["cnn_dailymail"] = 4, ["sst2"] = 8 }),
+        "smoke" => new("smoke", ["max_steps=10", "hours=null"], ["max_steps=10", "hours=null"], Examples(squad: 8, cnnDailyMail: 4, sst2: 8)),
         // GPT-2's block is pinned so that every reference stays the one the experiments were first measured with,
         // whatever block the preset has since adopted (the Architecture experiment's variant is the preset's).
         _ => new(preset, ["max_steps=1000", "hours=null", "warmup_steps=100", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250",
@@ -53,7 +54,12 @@ public static class Experiments
             // Each variant is scored once at the end, on more examples than the preset's curve uses; the reference
             // mixes the tasks as the default does (10 % replay), the baseline the replay experiment measures against.
             [$"mixture={Mixture.Default}", "max_steps=800", "hours=null", "warmup_steps=50", "eval_interval=200", "sample_interval=800", "checkpoint_interval=200", "task_eval_interval=0"],
-            new Dictionary<string, int> { ["squad"] = 1000, ["cnn_dailymail"] = 200, ["sst2"] = 872 }),
+            Examples(squad: 1000, cnnDailyMail: 200, sst2: 872)),
+    };
+
+    static Dictionary<string, int> Examples(int squad, int cnnDailyMail, int sst2) => new()
+    {
+        [TaskRegistry.Squad.Name] = squad, [TaskRegistry.CnnDailyMail.Name] = cnnDailyMail, [TaskRegistry.Sst2.Name] = sst2,
     };
 
     static readonly ExperimentVariant Reference = new("reference", [], []);
@@ -103,7 +109,7 @@ public static class Experiments
     {
         DataSetup.Ensure(dataFolder, hooks.Log, cancellation);
         var experiments = All.Where(e => only is null || e.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
-        if (experiments.Count == 0) throw new ArgumentException($"no experiment named '{only}'; they are: {string.Join(", ", All.Select(e => e.Name))}");
+        if (experiments.Count == 0) throw new UserError($"no experiment named '{only}'; they are: {string.Join(", ", All.Select(e => e.Name))}");
         foreach (var experiment in experiments)
             foreach (var (variant, index) in experiment.Variants.Select((v, i) => (v, i)))
             {
@@ -137,7 +143,7 @@ public static class Experiments
             foreach (var (task, examples) in budget.Examples)
             {
                 var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false);
-                var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
+                var result = Evaluator.Evaluate(model, tokenizer, TaskRegistry.Named(task), dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
                 var kept = result.Scores.Where(s => Kept.Contains(s.Metric)).ToList();
                 scores.AddRange(kept);
                 hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");

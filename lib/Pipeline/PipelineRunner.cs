@@ -5,6 +5,7 @@ using LlmNotebooks.Model;
 using LlmNotebooks.Reporting;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Pipeline;
 
@@ -75,17 +76,17 @@ public static class PipelineRunner
         {
             var modelTime = File.GetLastWriteTimeUtc(Path.Combine(folders.Finetune, ModelFiles.Weights));
             foreach (var split in new[] { TaskSplit.Validation, TaskSplit.Test })
-                foreach (var task in Evaluator.Tasks.Where(t => TaskData.HasScoredSplit(TaskFormats.FromDatasetName(t), split, dataFolder)))
+                foreach (var task in TaskRegistry.All.Where(t => t.HasScoredSplit(split, dataFolder)))
                 {
                     cancellation.ThrowIfCancellationRequested();
-                    var folder = folders.EvalTask(task, split);
+                    var folder = folders.EvalTask(task.Name, split);
                     var summary = Path.Combine(folder, EvaluationSummary.FileName);
                     if (File.Exists(summary) && File.GetLastWriteTimeUtc(summary) > modelTime)
                     {
                         hooks.Log($"evaluate {task} ({split}): done earlier ({folder})");
                         continue;
                     }
-                    var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, split, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
+                    var result = Evaluator.Evaluate(model, tokenizer, task, dataFolder, split, options, (done, total) => hooks.EvaluationProgress?.Invoke(task.Name, done, total), cancellation);
                     Evaluator.Save(folder, result);
                     hooks.Log($"evaluate {task} ({split}): {string.Join(", ", result.Scores.Where(s => s.System == ScoreRow.OurModel).Select(s => $"{s.Metric} {s.Value:F1}"))} " +
                               $"({result.Predictions.Count} examples{(result.Summary.RecordsSkipped > 0 ? $"; {result.Summary.RecordsSkipped} records skipped" : "")})");

@@ -15,7 +15,7 @@ public sealed record ReportLine(string Section, string Name, string Value, bool 
 /// </summary>
 public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWorks)
 {
-    public static SystemReport Collect(string dataFolder)
+    public static SystemReport Collect(string dataFolder, IEnumerable<DatasetEntry> datasets)
     {
         var lines = new List<ReportLine>();
         void Add(string section, string name, string value, bool problem = false) => lines.Add(new(section, name, value, problem));
@@ -55,7 +55,7 @@ public sealed record SystemReport(IReadOnlyList<ReportLine> Lines, bool TorchWor
         }
 
         Add("data", "folder", Directory.Exists(dataFolder) ? dataFolder : $"{dataFolder} (does not exist)", problem: !Directory.Exists(dataFolder));
-        foreach (var d in DataFolder.Inventory(dataFolder))
+        foreach (var d in DataFolder.Inventory(dataFolder, datasets))
             Add("data", d.Dataset.Name, d.Present ? $"{d.Files.Count} file(s), {d.Bytes / 1e6:F1} MB ({d.Dataset.Role})" : $"missing ({d.Dataset.Role})");
         return new SystemReport(lines, works);
     }

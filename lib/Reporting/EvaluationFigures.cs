@@ -1,4 +1,6 @@
+using LlmNotebooks.Tasks;
 using LlmNotebooks.Evaluation;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Reporting;
 
@@ -23,9 +25,9 @@ public static class EvaluationFigures
     /// The mean per-example score in four bins of input length (quartiles of the prompt's tokens), with bootstrap
     /// intervals: does the model do worse on long inputs, or on inputs cut to fit the context?
     /// </summary>
-    public static BarFigure ByInputLength(string task, IReadOnlyList<PredictionRecord> predictions, int bins = 4)
+    public static BarFigure ByInputLength(FinetuningTask task, IReadOnlyList<PredictionRecord> predictions, int bins = 4)
     {
-        var scored = predictions.Select(p => (p.InputTokens, Score: 100 * ExampleScores.Score(task, p))).OrderBy(p => p.InputTokens).ToList();
+        var scored = predictions.Select(p => (p.InputTokens, Score: 100 * task.ExampleScore(p.Prediction, p.References))).OrderBy(p => p.InputTokens).ToList();
         var categories = new List<string>();
         var means = new List<double>();
         var lows = new List<double>();
@@ -40,7 +42,7 @@ public static class EvaluationFigures
             lows.Add(interval.Low);
             highs.Add(interval.High);
         }
-        return new BarFigure($"{task}: {Metric.Headline(task)} by input length", $"mean {Metric.Headline(task)} (%)", categories,
+        return new BarFigure($"{task.Name}: {task.Headline} by input length", $"mean {task.Headline} (%)", categories,
             [new BarGroup(ScoreRow.OurModel, means, lows, highs)]);
     }
 }

@@ -1,4 +1,6 @@
 using LlmNotebooks.Evaluation;
+using LlmNotebooks.Scoring;
+using LlmNotebooks.Tasks;
 
 namespace LlmNotebooks.Reporting;
 
@@ -12,21 +14,19 @@ static class ExperimentSections
     /// <summary>A column of the tables: a task's measure and which way is better.</summary>
     sealed record Measure(string Task, string Metric, string Label, bool HigherIsBetter = true);
 
-    static readonly Measure[] Columns =
+    static Measure Of(FinetuningTask task, string metric) => new(task.Name, metric, $"{task.Title} {Metric.Short(metric)}", Metric.HigherIsBetter(metric));
+
+    /// <summary>Every task's compared metrics, then every task's validation loss, then forgetting.</summary>
+    static IReadOnlyList<Measure> Columns =>
     [
-        new("squad", Metric.F1, "SQuAD F1"), new("squad", Metric.ExactMatch, "SQuAD EM"),
-        new("cnn_dailymail", Metric.Rouge1, "CNN/DM R-1"), new("cnn_dailymail", Metric.Rouge2, "R-2"),
-        new("cnn_dailymail", Metric.RougeL, "R-L"), new("cnn_dailymail", Metric.Bleu, "BLEU"),
-        new("cnn_dailymail", Metric.Degenerate, "degenerate %", HigherIsBetter: false),
-        new("sst2", Metric.Accuracy, "SST-2 accuracy"),
-        new("squad", Metric.TaskLoss, "SQuAD val loss", HigherIsBetter: false),
-        new("cnn_dailymail", Metric.TaskLoss, "CNN/DM val loss", HigherIsBetter: false),
-        new("sst2", Metric.TaskLoss, "SST-2 val loss", HigherIsBetter: false),
-        new("pretrain", Metric.Forgetting, "forgetting", HigherIsBetter: false),
+        .. TaskRegistry.All.SelectMany(t => t.ComparedMetrics.Select(m => Of(t, m))),
+        .. TaskRegistry.All.Select(t => Of(t, Metric.TaskLoss)),
+        new(Mixture.Pretrain, Metric.Forgetting, Metric.Short(Metric.Forgetting), HigherIsBetter: false),
     ];
 
     /// <summary>The measures a winner is named for: each task's main score, then its validation loss.</summary>
-    static readonly Measure[] Deciding = [Columns[0], Columns[2], Columns[7], Columns[8], Columns[9], Columns[10]];
+    static IReadOnlyList<Measure> Deciding =>
+        [.. TaskRegistry.All.Select(t => Of(t, t.ComparedMetrics[0])), .. TaskRegistry.All.Select(t => Of(t, Metric.TaskLoss))];
 
     public static void Experiments(ReportDocument d, ReportInputs run)
     {

@@ -4,6 +4,7 @@ using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Reporting;
 
@@ -39,7 +40,7 @@ public sealed record ReportInputs(
         bool finetuned = RunRecord<FinetuningConfig>.Exists(folders.Finetune);
         var evaluations = new List<EvaluationInputs>();
         foreach (var split in new[] { TaskSplit.Validation, TaskSplit.Test })
-            foreach (var task in Evaluator.Tasks)
+            foreach (var task in TaskRegistry.Names)
             {
                 var folder = folders.EvalTask(task, split);
                 if (!EvaluationSummary.Exists(folder)) continue;

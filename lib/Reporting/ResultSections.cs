@@ -3,6 +3,7 @@ using LlmNotebooks.Finetune;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Reporting;
 
@@ -88,21 +89,21 @@ static class ResultSections
         var first = run.Evaluations[0];
         var firstSource = $"{first.Source}/{EvaluationSummary.FileName}";
         string confidence = d.N(100 * first.Summary.Confidence, "0.#", firstSource);
-        var missingTest = Evaluator.Tasks.Where(t => run.Evaluations.All(e => e.Task != t || e.Split != TaskSplit.Test)).ToList();
+        var missingTest = TaskRegistry.Names.Where(t => run.Evaluations.All(e => e.Task != t || e.Split != TaskSplit.Test)).ToList();
         d.Md($"Scores are percentages with {confidence}% bootstrap intervals over examples ({d.N(first.Summary.BootstrapResamples, "N0", firstSource)} resamples). " +
              "Baselines run on the same examples through the same metric code; published figures are labelled with their source and were measured on " +
              "other splits or subsets, so they give context, not a like-for-like comparison." +
              (missingTest.Count > 0 ? $" No test split with answers was in the data folder for {string.Join(", ", missingTest)} (SQuAD's and SST-2's test answers are not public), so those tasks are scored on validation only." : ""));
-        foreach (var task in Evaluator.Tasks)
+        foreach (var task in TaskRegistry.All)
         {
-            var splits = run.Evaluations.Where(e => e.Task == task).ToList();
+            var splits = run.Evaluations.Where(e => e.Task == task.Name).ToList();
             if (splits.Count == 0) continue;
             d.Md($"#### {task}");
             foreach (var e in splits) EvaluationOf(d, e, confidence);
             var validation = splits[0];
-            d.Fig(EvaluationFigures.Scores(task, validation.Scores));
+            d.Fig(EvaluationFigures.Scores(task.Name, validation.Scores));
             d.Fig(EvaluationFigures.ByInputLength(task, validation.Predictions));
-            Examples(d, validation);
+            Examples(d, task, validation);
         }
     }
 
@@ -117,7 +118,7 @@ static class ResultSections
              (s.RecordsSkipped > 0 ? $"; **{d.N(s.RecordsSkipped, "N0", summarySource)} records of the split could not be read and are not scored** " +
                                      $"({string.Join(", ", s.SkippedByReason.Select(r => $"{d.N(r.Value, "N0", summarySource)} {r.Key}"))}; first: {s.SkippedExamples.FirstOrDefault()?.Location})" : "") +
              $"; decoding: {d.Q(s.Decoding, summarySource)}; {d.N(s.TruncatedInputs, "N0", summarySource)} inputs were cut to fit the context; generation ran at " +
-             $"{d.N(s.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s." + Publishers(d, e) + "\n\n" +
+             $"{d.N(s.GeneratedTokensPerSecond, "N0", summarySource)} tokens/s." + Tally(d, e) + "\n\n" +
              ReportDocument.Table(["system (on these examples)", "metric", "score", $"{confidence}% interval"],
                 e.Scores.Where(r => !r.IsPublished).Select(r => new[] { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source),
                     r.Low is null ? "" : $"[{d.N(r.Low.Value, "F2", source)}, {d.N(r.High!.Value, "F2", source)}]" })));
@@ -132,21 +133,22 @@ static class ResultSections
     /// CNN/DailyMail's two publishers write differently (a Daily Mail story leads with its highlights): which of them
     /// the examples come from, by CNN's "(CNN)" dateline near the start of the article.
     /// </summary>
-    static string Publishers(ReportDocument d, EvaluationInputs e)
+    static string Tally(ReportDocument d, EvaluationInputs e)
     {
-        if (e.Task != "cnn_dailymail" || e.Predictions.Count == 0) return "";
+        if (TaskRegistry.Named(e.Task).Tally is not { } tally || e.Predictions.Count == 0) return "";
         var source = $"{e.Source}/{Evaluator.PredictionsFile}";
-        int cnn = e.Predictions.Count(p => p.Input.AsSpan(0, Math.Min(200, p.Input.Length)).Contains("(CNN)", StringComparison.Ordinal));
-        return $" {d.N(cnn, "N0", source)} of the {d.N(e.Predictions.Count, "N0", source)} articles carry CNN's \"(CNN)\" dateline near their start.";
+        int counted = e.Predictions.Count(p => tally.Counts(p.Input));
+        return $" {d.N(counted, "N0", source)} of the {d.N(e.Predictions.Count, "N0", source)} {tally.Description}.";
     }
 
-    static void Examples(ReportDocument d, EvaluationInputs e)
+    static void Examples(ReportDocument d, FinetuningTask task, EvaluationInputs e)
     {
         var source = $"{e.Source}/{Evaluator.PredictionsFile}";
-        var metric = Metric.Headline(e.Task);
-        int inputLength = e.Task == "sst2" ? 200 : 300;
+        var metric = task.Headline;
+        // Long free text takes two rows a side; a label's input is a sentence.
+        int inputLength = task.Response == ResponseKind.Label ? 200 : 300;
         d.Md($"Best and worst examples by {metric}:\n\n" + ReportDocument.Table(["", metric, "input", "prediction", "references"],
-            ExampleScores.BestAndWorst(e.Task, e.Predictions, e.Task == "cnn_dailymail" ? 2 : 3)
+            ExampleScores.BestAndWorst(task, e.Predictions, task.Response == ResponseKind.Text ? 2 : 3)
                 .Select(x => new[] { x.Label, d.N(100 * x.Example.Score, "F0", source), ReportDocument.Short(QuestionPart(x.Example.Prediction.Input), inputLength),
                     ReportDocument.Short(x.Example.Prediction.Prediction, 300), ReportDocument.Short(x.Example.Prediction.ReferencesText, 300) })));
     }

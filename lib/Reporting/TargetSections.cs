@@ -2,6 +2,7 @@ using LlmNotebooks.Evaluation;
 using LlmNotebooks.Finetune;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
+using LlmNotebooks.Scoring;
 
 namespace LlmNotebooks.Reporting;
 
@@ -65,12 +66,11 @@ static class TargetSections
     /// </summary>
     static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full)
     {
-        var key = Metric.TaskScoreKey(target.Task);
-        // The periodic scores are of generated answers: a target read from another row has no curve here.
-        if (Metric.Headline(target.Task) != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
+        // The periodic scores are of generated answers in a task's headline score: a target read from another row has no curve here.
+        if (TaskRegistry.Find(target.Task) is not { } task || task.Headline != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
             || run.Finetune is not { } finetune) return null;
-        var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(key) == true)
-            .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![key])).ToList();
+        var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(task.ScoreKey) == true)
+            .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![task.ScoreKey])).ToList();
         if (ScoreTrend.Fit(points) is not { } trend) return null;
         var source = run.FinetuneMetricsSource;
         var configSource = run.FinetuneConfigSource;

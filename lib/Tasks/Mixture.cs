@@ -9,7 +9,8 @@ namespace LlmNotebooks.Tasks;
 public sealed record Mixture
 {
     public const string Pretrain = "pretrain";
-    public static readonly IReadOnlyList<string> Sources = ["squad", "cnn_dailymail", "sst2", Pretrain];
+    /// <summary>The registered tasks, in the registry's order, then replay.</summary>
+    public static IReadOnlyList<string> Sources => [.. TaskRegistry.Names, Pretrain];
     public const string Default = "squad=0.4,cnn_dailymail=0.4,sst2=0.1,pretrain=0.1";
     /// <summary>A quarter of the tokens replaying pretraining, the rest shared by the tasks about as in the default.</summary>
     public const string QuarterReplay = "squad=0.33,cnn_dailymail=0.33,sst2=0.09,pretrain=0.25";
@@ -33,14 +34,17 @@ public sealed record Mixture
         {
             var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
             if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double weight) || weight < 0)
-                throw new ArgumentException($"mixture entry '{part}' is not source=weight with a weight >= 0");
-            if (!Sources.Contains(kv[0])) throw new ArgumentException($"unknown mixture source '{kv[0]}'; sources are {string.Join(", ", Sources)}");
+                throw new UserError($"mixture entry '{part}' is not source=weight with a weight >= 0");
+            if (!Sources.Contains(kv[0])) throw new UserError($"unknown mixture source '{kv[0]}'; sources are {string.Join(", ", Sources)}");
             weights[kv[0]] = weight;
         }
         double total = weights.Values.Sum();
-        if (total <= 0) throw new ArgumentException($"mixture '{text}' gives no source a positive weight");
+        if (total <= 0) throw new UserError($"mixture '{text}' gives no source a positive weight");
         return new Mixture(Sources.Where(s => weights.GetValueOrDefault(s) > 0).Select(s => (s, weights[s] / total)).ToList());
     }
+
+    /// <summary>The tasks the mixture finetunes on, in its order.</summary>
+    public IReadOnlyList<FinetuningTask> Tasks => [.. Shares.Where(s => s.Source != Pretrain).Select(s => TaskRegistry.Named(s.Source))];
 
     /// <summary>The source whose share covers <paramref name="u"/> in [0, 1).</summary>
     public string Pick(double u)

@@ -30,7 +30,8 @@ var app = NotebookApp.Start(args, ["scale", "dataFolder"]);
 // batch, with a little pretraining text replayed so the model does not forget how to write.
 //
 // **What you will learn**
-// - the task formats: instruction, input and response, separated by special tokens (`lib/Tasks/TaskFormats.cs`);
+// - the task formats: instruction, input and response, separated by special tokens (`lib/Tasks/TaskFormats.cs`, and
+//   each task in its own file: `SquadTask.cs`, `CnnDailyMailTask.cs`, `Sst2Task.cs`);
 // - the response-only loss: prompt tokens are masked out, so the model is graded on its answers only — built by hand,
 //   then checked against `ResponseMask`;
 // - what the prompt may attend to: causal, or a *prefix LM* (the prompt sees itself both ways), and the order of a
@@ -87,15 +88,9 @@ Console.WriteLine($"starting from {NotebookSession.Relative(pretrained)}: {model
 var formats = new TaskFormats(tokenizer, model.Config.ContextLength);
 var issues = new DataIssues();
 // The first training example of each task that fits the context (one that does not is dropped, with a reason).
-var examples = new[]
-{
-    TaskData.Questions(TaskSplit.Train, session.DataFolder, issues)
-        .Select(q => formats.QuestionAnswering(q, withResponse: true, out _)).First(e => e is not null),
-    TaskData.Summaries(TaskSplit.Train, session.DataFolder, issues)
-        .Select(a => formats.Summarization(a, withResponse: true, out _)).First(e => e is not null),
-    TaskData.Sentences(TaskSplit.Train, session.DataFolder, issues)
-        .Select(r => formats.Sentiment(r, withResponse: true, out _)).First(e => e is not null),
-};
+// Each task is one class (TaskRegistry lists them): it reads its files and formats its examples.
+var examples = TaskRegistry.All.Select(task => task.Examples(TaskSplit.Train, session.DataFolder, issues)
+    .Select(e => e.Format(formats, withResponse: true).Example).First(e => e is not null)).ToList();
 foreach (var example in examples)
     Show.Value(TokenHtml.MaskedExample(example!, tokenizer));
 
@@ -139,8 +134,8 @@ Show.Value(AttentionFigures.Heatmap($"Prefix-LM mask: {promptLength} prompt toke
 // answer cannot fit is dropped and counted. Nothing is cut silently: the counts are logged and reported.
 
 // ---- cell 11
-var articles = TaskData.Summaries(TaskSplit.Train, session.DataFolder, issues).Take(smoke ? 50 : 500).ToList();
-var cut = articles.Select(a => formats.Summarization(a, withResponse: true, out _)).Where(e => e is not null).ToList();
+var articles = TaskRegistry.CnnDailyMail.Examples(TaskSplit.Train, session.DataFolder, issues).Take(smoke ? 50 : 500).ToList();
+var cut = articles.Select(a => a.Format(formats, withResponse: true).Example).Where(e => e is not null).ToList();
 Console.WriteLine($"{cut.Count(e => e!.TruncatedTokens > 0)} of {cut.Count} articles were " +
                   $"cut to fit {model.Config.ContextLength} tokens; " +
                   $"on average {cut.Average(e => e!.TruncatedTokens):N0} tokens were cut from each");
@@ -180,7 +175,7 @@ Show.Value(draws.GroupBy(Pick)
 
 // ---- cell 15
 int shown = smoke ? 2 : 3;
-var before = Evaluator.Tasks.ToDictionary(task => task, task =>
+var before = TaskRegistry.All.ToDictionary(task => task.Name, task =>
     Evaluator.Evaluate(model, tokenizer, task, session.DataFolder, TaskSplit.Validation,
         new EvaluationOptions(Limit: shown, Likelihood: false)).Predictions);
 Show.Value(before.SelectMany(t => t.Value.Select(p => new
@@ -247,11 +242,11 @@ Show.Value(RunFigures.TaskScores(MetricsLog.Read(runFolder)));
 
 // ---- cell 24
 var (finetuned, _) = ModelFiles.Load(runFolder);
-var after = Evaluator.Tasks.ToDictionary(task => task, task =>
+var after = TaskRegistry.All.ToDictionary(task => task.Name, task =>
     Evaluator.Evaluate(finetuned, tokenizer, task, session.DataFolder, TaskSplit.Validation,
         new EvaluationOptions(Limit: shown, Likelihood: false)).Predictions);
 finetuned.Dispose();
-Show.Value(Evaluator.Tasks.SelectMany(task => before[task].Zip(after[task],
+Show.Value(TaskRegistry.Names.SelectMany(task => before[task].Zip(after[task],
     (b, a) => new { Task = task, Before = b.Prediction, After = a.Prediction, Reference = a.References[0] })).AsTable());
 
 // ## Exercises
@@ -260,8 +255,12 @@ Show.Value(Evaluator.Tasks.SelectMany(task => before[task].Zip(after[task],
 //    Which moves the SQuAD task score more? (The report's Experiments section measures both at the cpu budget.)
 // 2. Drop the replay (`--mix squad=0.45,cnn_dailymail=0.45,sst2=0.1`) and compare the `pretrain` validation loss at
 //    the end with the run above: how much does the model forget without it?
-// 3. Count how many CNN/DailyMail highlights are longer than the summary budget (`TaskFormats.MaxSummaryTokens`)
+// 3. Count how many CNN/DailyMail highlights are longer than the summary budget (`CnnDailyMailTask.MaxSummaryTokens`)
 //    and what share of the training data that drops.
+// 4. Add a task of your own, as README's "Adding your own task" writes one (a class of `FinetuningTask`, registered with
+//    `TaskRegistry.Register` in a cell, or a line in `lib/Tasks/TaskRegistry.cs`). It works when the first cell of this
+//    notebook shows one of its examples with its response coloured, the finetuning log has a validation loss for it, and
+//    `Evaluator.Evaluate` on it gives an accuracy row beside your baseline's; `tests/Tasks/OwnTaskTests.cs` checks the same.
 //
 // ## Links
 //
@@ -271,7 +270,7 @@ Show.Value(Evaluator.Tasks.SelectMany(task => before[task].Zip(after[task],
 // - Ouyang et al. (2022), *Training language models to follow instructions with human feedback* (the loss on responses only).
 // - Datasets: Hermann et al. (2015) / See et al. (2017) CNN/DailyMail; Rajpurkar et al. (2016) SQuAD,
 //   https://arxiv.org/abs/1606.05250; Socher et al. (2013) SST.
-// - The code behind this notebook: `lib/Tasks/TaskFormats.cs`, `lib/Tasks/ResponseMask.cs`, `lib/Tasks/Mixture.cs`,
+// - The code behind this notebook: `lib/Tasks/FinetuningTask.cs`, `lib/Tasks/TaskRegistry.cs`, `lib/Tasks/TaskFormats.cs`, `lib/Tasks/ResponseMask.cs`, `lib/Tasks/Mixture.cs`,
 //   `lib/Finetune/FinetuningBatches.cs`, `lib/Finetune/Finetuning.cs`, `lib/Finetune/TaskScoring.cs`, `lib/Model/AttentionScope.cs`.
 //
 // ## Next

@@ -17,6 +17,7 @@ using LlmNotebooks.Finetune;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Reporting;
+using LlmNotebooks.Scoring;
 using LlmNotebooks.Tasks;
 
 var app = NotebookApp.Start(args, ["scale", "dataFolder"]);
@@ -129,7 +130,7 @@ Show.Value(Rouge.Score(referenceSummary, modelSummary, stem: true)
 // words) of the prediction that appear in the reference, clipped to the number of times they appear there, takes the
 // geometric mean of the four precisions, and applies a brevity penalty so that short outputs cannot score well. Text
 // is first tokenized with sacreBLEU's `13a` rules, and the score is computed over the whole corpus, not averaged over
-// sentences (`lib/Evaluation/Bleu.cs` checks itself against sacreBLEU's published test vectors).
+// sentences (`lib/Scoring/Bleu.cs` checks itself against sacreBLEU's published test vectors).
 
 // ---- cell 11
 var bleu = Bleu.Sentence(modelSummary, [referenceSummary]);
@@ -156,7 +157,7 @@ var folders = session.FinishedPipeline(smoke, "evaluate-smoke");   // runs the p
 // ---- cell 15
 var (model, tokenizer) = ModelFiles.Load(folders.Finetune);
 var qaPrompt = Finetuning.QaPromptOf(folders.Finetune);
-var live = Evaluator.Evaluate(model, tokenizer, "squad", session.DataFolder, TaskSplit.Validation,
+var live = Evaluator.Evaluate(model, tokenizer, TaskRegistry.Squad, session.DataFolder, TaskSplit.Validation,
     new EvaluationOptions(Limit: smoke ? 8 : 64, QaPrompt: qaPrompt),
     (done, total) => Console.WriteLine($"{done}/{total}"));
 Console.WriteLine($"{live.Summary.Decoding}: {live.Summary.GeneratedTokens:N0} " +
@@ -192,11 +193,11 @@ var decoders = new (string Name, Decoder Decoder, DecodingOptions Options)[]
     ("answer within the 2 closest sentences", Decoder.Sentence, new DecodingOptions()),
 };
 // The span and sentence decoders are SQuAD's, the article's words are the summaries'.
-bool Applies(string task, Decoder decoder) =>
-    task == "squad" ? decoder != Decoder.Extractive : decoder is not (Decoder.Span or Decoder.Sentence);
+bool Applies(FinetuningTask task, Decoder decoder) =>
+    task == TaskRegistry.Squad ? decoder != Decoder.Extractive : decoder is not (Decoder.Span or Decoder.Sentence);
 int compared = smoke ? 4 : 40;
-var comparison = new List<(string Task, string Decoder, EvaluationResult Result)>();
-foreach (var task in new[] { "squad", "cnn_dailymail" })
+var comparison = new List<(FinetuningTask Task, string Decoder, EvaluationResult Result)>();
+foreach (var task in new FinetuningTask[] { TaskRegistry.Squad, TaskRegistry.CnnDailyMail })
     foreach (var (name, decoder, options) in decoders.Where(d => Applies(task, d.Decoder)))
     {
         Console.WriteLine($"{task}: {name}");
@@ -206,8 +207,8 @@ foreach (var task in new[] { "squad", "cnn_dailymail" })
     }
 Show.Value(comparison.Select(c => new
 {
-    c.Task, c.Decoder, Metric = Metric.Headline(c.Task),
-    Score = c.Result.Scores.First(s => s.Metric == Metric.Headline(c.Task)).Value,
+    Task = c.Task.Name, c.Decoder, Metric = c.Task.Headline,
+    Score = c.Result.Scores.First(s => s.Metric == c.Task.Headline).Value,
     TokensPerSecond = Math.Round(c.Result.GeneratedTokensPerSecond),
 }).AsTable());
 
@@ -236,26 +237,27 @@ Show.Value(comparison.GroupBy(c => c.Task).SelectMany(g => Enumerable.Range(0, 2
 // The majority class (always the more frequent label) is the bar all three have to clear.
 
 // ---- cell 20
-var sst2Scores = ScoreTable.Load(folders.EvalTask("sst2"));
+var sst2Scores = ScoreTable.Load(folders.EvalTask(TaskRegistry.Sst2.Name));
 Show.Value(sst2Scores.Where(r => r.Metric == Metric.Accuracy && !r.IsPublished)
     .Select(r => new { r.System, Accuracy = r.Value, Low = r.Low ?? r.Value, High = r.High ?? r.Value, r.Examples })
     .AsTable());
 
 // ---- cell 21
+var sst2 = TaskRegistry.Sst2;
 var sentimentFormats = new TaskFormats(tokenizer, model.Config.ContextLength, qaPrompt);
-var sentences = TaskData.Sentences(TaskSplit.Validation, session.DataFolder, new LlmNotebooks.Data.DataIssues())
+var sentences = sst2.Examples(TaskSplit.Validation, session.DataFolder, new LlmNotebooks.Data.DataIssues())
     .Take(smoke ? 4 : 8).ToList();
-var prompts = sentences.Select(s => sentimentFormats.Sentiment(s, withResponse: false, out _)).ToList();
-var likelihoods = LabelLikelihood.Scores(model, sentimentFormats, prompts);
-var prior = LabelLikelihood.Prior(model, sentimentFormats);
+var prompts = sentences.Select(s => s.Format(sentimentFormats, withResponse: false).Example).ToList();
+var likelihoods = LabelLikelihood.Scores(model, sentimentFormats, sst2.LabelWords, prompts);
+var prior = LabelLikelihood.Prior(model, sentimentFormats, sst2);
 Console.WriteLine($"prior after content-free sentences: " +
-                  $"{string.Join(", ", LabelLikelihood.Labels.Zip(prior, (l, p) => $"{l} {p:F2}"))}");
+                  $"{string.Join(", ", sst2.LabelWords.Zip(prior, (l, p) => $"{l} {p:F2}"))}");
 Show.Value(sentences.Select((s, i) => new
 {
-    s.Sentence, Label = s.Label == 1 ? TaskFormats.Positive : TaskFormats.Negative,
+    Sentence = s.Input, Label = s.References[0],
     Positive = likelihoods[i]?[0], Negative = likelihoods[i]?[1],
-    Likelier = LabelLikelihood.Choose([likelihoods[i]])[0],
-    Calibrated = LabelLikelihood.Choose([likelihoods[i]], prior)[0],
+    Likelier = LabelLikelihood.Choose(sst2.LabelWords, [likelihoods[i]])[0],
+    Calibrated = LabelLikelihood.Choose(sst2.LabelWords, [likelihoods[i]], prior)[0],
 }).AsTable());
 
 // ---- cell 22
@@ -269,14 +271,14 @@ model.Dispose();
 // report.
 
 // ---- cell 24
-var scores = Evaluator.Tasks.ToDictionary(task => task, task => ScoreTable.Load(folders.EvalTask(task)));
+var scores = TaskRegistry.Names.ToDictionary(task => task, task => ScoreTable.Load(folders.EvalTask(task)));
 Show.Value(scores.Values.SelectMany(rows => rows).Where(r => !r.IsPublished)
     .Select(r => new { r.Task, r.System, r.Metric, Score = r.Value, Low = r.Low ?? r.Value, High = r.High ?? r.Value,
         r.Examples })
     .AsTable());
 
 // ---- cell 25
-foreach (var task in Evaluator.Tasks) Show.Value(EvaluationFigures.Scores(task, scores[task]));
+foreach (var task in TaskRegistry.Names) Show.Value(EvaluationFigures.Scores(task, scores[task]));
 
 // ## Best and worst examples
 //
@@ -285,9 +287,9 @@ foreach (var task in Evaluator.Tasks) Show.Value(EvaluationFigures.Scores(task, 
 // does the model repeat itself?
 
 // ---- cell 27
-var ranked = Evaluator.Tasks.SelectMany(task =>
-    ExampleScores.BestAndWorst(task, Evaluator.ReadPredictions(folders.EvalTask(task)), 2)
-    .Select(x => (Task: task, x.Label, x.Example)));
+var ranked = TaskRegistry.All.SelectMany(task =>
+    ExampleScores.BestAndWorst(task, Evaluator.ReadPredictions(folders.EvalTask(task.Name)), 2)
+    .Select(x => (Task: task.Name, x.Label, x.Example)));
 Show.Value(ranked.Select(x => new
 {
     x.Task, x.Label, Score = Math.Round(100 * x.Example.Score),
@@ -301,8 +303,8 @@ Show.Value(ranked.Select(x => new
 // passages are the ones cut to fit the context, so a falling bar points at the context length as the limit.
 
 // ---- cell 29
-foreach (var task in Evaluator.Tasks)
-    Show.Value(EvaluationFigures.ByInputLength(task, Evaluator.ReadPredictions(folders.EvalTask(task))));
+foreach (var task in TaskRegistry.All)
+    Show.Value(EvaluationFigures.ByInputLength(task, Evaluator.ReadPredictions(folders.EvalTask(task.Name))));
 
 // ## Exercises
 //
@@ -312,7 +314,7 @@ foreach (var task in Evaluator.Tasks)
 // 3. Find a SQuAD question the constrained decoder gets wrong while its answer is in the passage. Was the passage cut
 //    to fit the context (look at `truncated_tokens` in `predictions.jsonl`)?
 // 4. On the eight SST-2 sentences above, how often does calibration change the label, and is it right when it does?
-// 5. Compute Lead-1 and Lead-2 with `Baselines.Sentences` and compare them with Lead-3: how much of Lead-3's score
+// 5. Compute Lead-1 and Lead-2 with `Sentences.Split` and compare them with Lead-3: how much of Lead-3's score
 //    is the first sentence?
 //
 // ## Going further
@@ -335,8 +337,8 @@ foreach (var task in Evaluator.Tasks)
 // - Zhao et al. (2021), *Calibrate Before Use: Improving Few-Shot Performance of Language Models*: https://arxiv.org/abs/2102.09690
 // - Paulus et al. (2018), *A Deep Reinforced Model for Abstractive Summarization* (trigram blocking): https://arxiv.org/abs/1705.04304
 // - Efron and Tibshirani (1993), *An Introduction to the Bootstrap*.
-// - The code behind this notebook: `lib/Evaluation/Evaluator.cs`, `lib/Evaluation/SquadMetrics.cs`, `lib/Evaluation/Rouge.cs`,
-//   `lib/Evaluation/Bleu.cs`, `lib/Evaluation/LabelLikelihood.cs`, `lib/Generation/BeamSearch.cs`, `lib/Generation/SpanConstraint.cs`.
+// - The code behind this notebook: `lib/Evaluation/Evaluator.cs`, `lib/Scoring/SquadMetrics.cs`, `lib/Scoring/Rouge.cs`,
+//   `lib/Scoring/Bleu.cs`, `lib/Evaluation/LabelLikelihood.cs`, `lib/Generation/BeamSearch.cs`, `lib/Generation/SpanConstraint.cs`.
 //
 // ## Next
 //

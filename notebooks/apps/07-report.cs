@@ -14,6 +14,8 @@ using LlmNotebooks;
 using LlmNotebooks.Evaluation;
 using LlmNotebooks.Model;
 using LlmNotebooks.Reporting;
+using LlmNotebooks.Scoring;
+using LlmNotebooks.Tasks;
 using LlmNotebooks.Training;
 
 var app = NotebookApp.Start(args, ["scale", "dataFolder"]);
@@ -79,7 +81,7 @@ Console.WriteLine($"{shape.Layers} layers × {shape.Heads} heads, width {shape.W
                   $"{shape.ContextLength}, vocabulary {shape.VocabSize:N0}");
 Console.WriteLine($"{run.Parameters:N0} parameters; {run.TrainingFlopsPerToken / 1e6:F1} MFLOP per training token");
 Console.WriteLine($"CPU: {run.Cpu.Model}, {run.Threads} threads, device {run.Device} ({run.Build} build); " +
-                  (run.Precision?.ToString() ?? $"precision {run.MatmulCeilingPrecision}"));
+                  (run.Precision?.ToString() ?? $"precision {run.PrecisionName}"));
 Console.WriteLine($"{run.Config.MaxSteps:N0} steps × {run.Config.TokensPerStep:N0} tokens" +
                   (run.TimeBudget is { } budget ? $", the steps that fit in {budget.Hours} h" : ""));
 
@@ -103,7 +105,7 @@ foreach (var figure in figures) Show.Value(figure);
 // length usually explain more than the mean does.
 
 // ---- cell 11
-foreach (var task in Evaluator.Tasks)
+foreach (var task in TaskRegistry.Names)
     Show.Value(EvaluationFigures.Scores(task, ScoreTable.Load(folders.EvalTask(task))));
 
 // **Experiments.** This is what the assignment grades. Each ablation of `experiments` changes one thing at the same
@@ -122,7 +124,7 @@ Console.WriteLine($"{experiments.Count} variants of " +
                   $"{experiments.Select(e => e.Record.Experiment).Distinct().Count()} experiments; " +
                   $"the Architecture experiment asks: {architecture.FirstOrDefault().Record?.Question}");
 Show.Value(architecture.SelectMany(e => e.Record.Scores
-        .Where(s => s.Metric == Metric.Headline(s.Task) || s.Metric == Metric.TaskLoss)
+        .Where(s => s.Metric == TaskRegistry.Find(s.Task)?.Headline || s.Metric == Metric.TaskLoss)
     .Select(s => new
 {
     e.Record.Variant, s.Task, s.Metric, Score = s.Value, Low = s.Low ?? s.Value, High = s.High ?? s.Value,

@@ -11,7 +11,8 @@ public class LabelLikelihoodTests
         // (positive, negative) log-likelihoods: "positive" wins for both sentences, but the second moves "negative" up.
         double[]?[] scores = [[-0.2, -2.0], [-0.4, -1.1], null];
         double[] prior = [-0.3, -1.6];   // with no sentence at all, "positive" is 1.3 nats ahead
-        Assert.Equal(["positive", "positive", ""], LabelLikelihood.Choose(scores));
-        Assert.Equal(["positive", "negative", ""], LabelLikelihood.Choose(scores, prior));
+        var labels = LlmNotebooks.Tasks.TaskRegistry.Sst2.LabelWords;
+        Assert.Equal(["positive", "positive", ""], LabelLikelihood.Choose(labels, scores));
+        Assert.Equal(["positive", "negative", ""], LabelLikelihood.Choose(labels, scores, prior));
     }
 }

@@ -1,3 +1,4 @@
+using LlmNotebooks.Scoring;
 using LlmNotebooks.Evaluation;
 using Xunit;
 
@@ -165,14 +166,16 @@ public class MetricTests
     [InlineData("squad")]
     [InlineData("cnn_dailymail")]
     [InlineData("sst2")]
-    public void Every_metric_the_targets_and_task_scores_read_is_one_the_scorers_write(string task)
+    public void Every_metric_the_targets_and_task_scores_read_is_one_the_scorers_write(string name)
     {
-        var written = TaskMetrics.Score(task, ScoreRow.OurModel, ["a cat sat"], [["a cat sat on the mat"]], stem: true).Select(r => r.Metric).ToHashSet();
-        Assert.Contains(Metric.Headline(task), written);
-        foreach (var target in TargetsRecord.Assignment.Targets.Where(t => t.Task == task))
+        var task = LlmNotebooks.Tasks.TaskRegistry.Named(name);
+        var written = task.Score(ScoreRow.OurModel, ["a cat sat"], [["a cat sat on the mat"]], stem: true).Select(r => r.Metric).ToHashSet();
+        Assert.Contains(task.Headline, written);
+        Assert.All(task.ComparedMetrics, m => Assert.Contains(m, written));
+        foreach (var target in TargetsRecord.Assignment.Targets.Where(t => t.Task == name))
             Assert.True(written.Contains(target.Metric), $"the target {target.Label} reads '{target.Metric}', which the {task} scorer does not write");
         // Without stemming the ROUGE rows have other names: a reader asking for the stemmed ones finds none, and the report says so.
-        var unstemmed = TaskMetrics.Score(task, ScoreRow.OurModel, ["a cat sat"], [["a cat sat on the mat"]], stem: false).Select(r => r.Metric);
+        var unstemmed = task.Score(ScoreRow.OurModel, ["a cat sat"], [["a cat sat on the mat"]], stem: false).Select(r => r.Metric);
         Assert.DoesNotContain(Metric.Rouge1, unstemmed);
     }
 }

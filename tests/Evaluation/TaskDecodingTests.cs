@@ -14,16 +14,16 @@ public class TaskDecodingTests
     public void Evaluation_by_default_keeps_answers_in_the_passage_and_summaries_in_the_article_s_words()
     {
         var byDefault = new EvaluationOptions().Decoder;
-        var summary = TaskDecoding.For(TaskKind.Summarization, byDefault, Gpt2);
+        var summary = TaskDecoding.For(TaskRegistry.CnnDailyMail, byDefault, Gpt2);
         Assert.True(summary.ArticleWords);
         Assert.Equal(TaskDecoding.SummaryBeam.Beams, summary.Options.Beams);
         Assert.Equal(TaskDecoding.SummaryBeam.NoRepeatNgram, summary.Options.NoRepeatNgram);
-        Assert.True(TaskDecoding.For(TaskKind.QuestionAnswering, byDefault, Gpt2).WithinPassage);
-        Assert.Equal(0, TaskDecoding.For(TaskKind.QuestionAnswering, Decoder.Span, Gpt2).AnswerSentences);
-        Assert.Equal(0, TaskDecoding.For(TaskKind.Summarization, Decoder.Sentence, Gpt2).AnswerSentences);
-        Assert.True(TaskDecoding.For(TaskKind.QuestionAnswering, Decoder.Sentence, Gpt2).AnswerSentences > 0);
+        Assert.True(TaskDecoding.For(TaskRegistry.Squad, byDefault, Gpt2).WithinPassage);
+        Assert.Equal(0, TaskDecoding.For(TaskRegistry.Squad, Decoder.Span, Gpt2).AnswerSentences);
+        Assert.Equal(0, TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Sentence, Gpt2).AnswerSentences);
+        Assert.True(TaskDecoding.For(TaskRegistry.Squad, Decoder.Sentence, Gpt2).AnswerSentences > 0);
         // The experiments' reference is the recipe without the article's words.
-        Assert.False(TaskDecoding.For(TaskKind.Summarization, Decoder.Task, Gpt2).ArticleWords);
+        Assert.False(TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Task, Gpt2).ArticleWords);
     }
 
     [Fact]
@@ -41,8 +41,8 @@ public class TaskDecodingTests
     public void Evaluate_s_flags_left_unset_give_the_decoders_defaults_and_the_recipe_s_summaries()
     {
         var none = new DecodingFlags();
-        var summary = TaskDecoding.For(TaskKind.Summarization, Decoder.Extractive, Gpt2, TaskDecoding.FromFlags(Decoder.Extractive, none));
-        var recipe = TaskDecoding.For(TaskKind.Summarization, Decoder.Extractive, Gpt2);   // what all decodes with
+        var summary = TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Extractive, Gpt2, TaskDecoding.FromFlags(Decoder.Extractive, none));
+        var recipe = TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Extractive, Gpt2);   // what all decodes with
         Assert.Equal(recipe with { Options = recipe.Options with { StopTokens = null } }, summary with { Options = summary.Options with { StopTokens = null } });
         Assert.Equal(1, TaskDecoding.FromFlags(Decoder.Span, none)!.Beams);
         Assert.Equal(0, TaskDecoding.FromFlags(Decoder.Beam, none)!.MinNewTokens);

@@ -52,7 +52,7 @@ public class NotebookTests
     {
         TestEnvironment.RequireData("");
         var data = TestEnvironment.TempFolder();
-        foreach (var dataset in LlmNotebooks.Data.HubDownloader.Datasets)
+        foreach (var dataset in LlmNotebooks.Tasks.TaskRegistry.Downloads)
             Directory.CreateSymbolicLink(Path.Combine(data.FullName, dataset.Folder), Path.Combine(TestEnvironment.DataFolder, dataset.Folder));
         var output = TestEnvironment.TempFolder();
 

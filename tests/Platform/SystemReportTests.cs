@@ -13,7 +13,7 @@ public class SystemReportTests
         Directory.CreateDirectory(Path.Combine(data.FullName, "squad"));
         File.WriteAllText(Path.Combine(data.FullName, "squad", "dev-v1.1.json"), "{}");
 
-        var report = SystemReport.Collect(data.FullName);
+        var report = SystemReport.Collect(data.FullName, LlmNotebooks.Tasks.TaskRegistry.Datasets);
 
         Assert.True(report.TorchWorks);
         var names = report.Lines.Select(l => l.Name).ToHashSet();
@@ -27,7 +27,7 @@ public class SystemReportTests
     [Fact]
     public void A_missing_data_folder_is_flagged()
     {
-        var report = SystemReport.Collect(Path.Combine(TestEnvironment.TempFolder().FullName, "absent"));
+        var report = SystemReport.Collect(Path.Combine(TestEnvironment.TempFolder().FullName, "absent"), LlmNotebooks.Tasks.TaskRegistry.Datasets);
         Assert.Contains(report.Lines, l => l.Name == "folder" && l.Problem && l.Value.EndsWith("(does not exist)"));
     }
 
@@ -43,7 +43,7 @@ public class SystemReportTests
     [Fact]
     public void The_report_says_what_precision_auto_trains_in_here()
     {
-        var report = SystemReport.Collect(TestEnvironment.TempFolder().FullName);
+        var report = SystemReport.Collect(TestEnvironment.TempFolder().FullName, LlmNotebooks.Tasks.TaskRegistry.Datasets);
         var line = Assert.Single(report.Lines, l => l.Name == "precision auto");
         var choice = LlmNotebooks.Training.PrecisionChoice.For(LlmNotebooks.Training.Precision.Auto, ComputeHardware.Detect(TorchSharp.torch.CPU));
         Assert.StartsWith($"{choice.Used.ToString().ToLowerInvariant()} on cpu: ", line.Value);

@@ -1,3 +1,4 @@
+using LlmNotebooks.Scoring;
 using System.Text.RegularExpressions;
 using LlmNotebooks.Evaluation;
 using LlmNotebooks.Model;
@@ -80,7 +81,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         foreach (var (_, record) in records)
         {
             Assert.Contains(record.Scores, s => s.Task == "squad" && s.Metric == "F1" && s.Low is not null);
-            Assert.Contains(record.Scores, s => s.Task == "sst2" && s.Metric == LlmNotebooks.Evaluation.Metric.TaskLoss);
+            Assert.Contains(record.Scores, s => s.Task == "sst2" && s.Metric == LlmNotebooks.Scoring.Metric.TaskLoss);
             Assert.True(record.TrainingPflop > 0);
         }
         // One pretraining run shared by both variants, one finetuning run each.

@@ -21,8 +21,8 @@ public class TaskFormatTests
     public void Only_response_tokens_count_in_the_loss()
     {
         var formats = new TaskFormats(Gpt2, 512);
-        var question = TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).First();
-        var example = formats.QuestionAnswering(question, withResponse: true, out _)!;
+        var question = Squad.Read([Path.Combine(DataRoot, "squad/train-v1.1.json")], new DataIssues()).First();
+        var example = TaskRegistry.Squad.Format(formats, question, withResponse: true).Example!;
 
         var (inputs, targets) = ResponseMask.Row(example);
 
@@ -39,8 +39,8 @@ public class TaskFormatTests
     [Fact]
     public void Padding_is_ignored_and_rows_keep_their_own_tokens()
     {
-        var a = new FormattedExample(TaskKind.Sentiment, "a", [1, 2, 3], [4, 5], 0);
-        var b = new FormattedExample(TaskKind.Sentiment, "b", [1, 2], [6], 0);
+        var a = new FormattedExample("sst2", "a", [1, 2, 3], [4, 5], 0);
+        var b = new FormattedExample("sst2", "b", [1, 2], [6], 0);
         using var batch = ResponseMask.Batch([a, b], padToken: 99);
         Assert.Equal(new long[] { 1, 2, 3, 4, 1, 2, 99, 99 }, batch.Inputs.data<long>().ToArray());
         Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, batch.Targets.data<long>().ToArray());
@@ -53,7 +53,7 @@ public class TaskFormatTests
         int[] prompt = [Gpt2.Special(SpecialTokens.Task), .. Gpt2.Encode("Is the sentiment positive or negative?"), Gpt2.Special(SpecialTokens.Input),
             .. Gpt2.Encode("A fine film."), Gpt2.Special(SpecialTokens.Response)];
         int[] response = [.. Gpt2.Encode("positive"), Gpt2.EndOfText];
-        var html = LlmNotebooks.Notebooks.TokenHtml.MaskedExample(new FormattedExample(TaskKind.Sentiment, "x", prompt, response, 0), Gpt2, headTokens: 4, tailTokens: 2).Html;
+        var html = LlmNotebooks.Notebooks.TokenHtml.MaskedExample(new FormattedExample("sst2", "x", prompt, response, 0), Gpt2, headTokens: 4, tailTokens: 2).Html;
 
         Assert.Equal(response.Length, System.Text.RegularExpressions.Regex.Matches(html, "background:#c8f7c5").Count);
         Assert.Equal(4 + 2, System.Text.RegularExpressions.Regex.Matches(html, "background:#eee").Count);
@@ -65,11 +65,11 @@ public class TaskFormatTests
     public void Squad_truncation_keeps_the_answer_span_or_drops_the_example()
     {
         var formats = new TaskFormats(Gpt2, 96);
-        var questions = TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).Take(300).ToList();
+        var questions = Squad.Read([Path.Combine(DataRoot, "squad/train-v1.1.json")], new DataIssues()).Take(300).ToList();
         int truncated = 0, dropped = 0;
         foreach (var question in questions)
         {
-            var example = formats.QuestionAnswering(question, withResponse: true, out var reason);
+            var (example, reason) = TaskRegistry.Squad.Format(formats, question, withResponse: true);
             if (example is null) { dropped++; Assert.NotNull(reason); continue; }
             Assert.True(example.Length <= 96);
             Assert.Contains(question.Answers[0].Text.Trim(), Gpt2.Decode(example.Prompt));
@@ -88,10 +88,10 @@ public class TaskFormatTests
     {
         var formats = new TaskFormats(Gpt2, 512);
         int checkedExamples = 0, samePrompt = 0, inPassage = 0;
-        foreach (var question in TaskData.Questions(TaskSplit.Train, DataRoot, new DataIssues()).Take(500))
+        foreach (var question in Squad.Read([Path.Combine(DataRoot, "squad/train-v1.1.json")], new DataIssues()).Take(500))
         {
-            var training = formats.QuestionAnswering(question, withResponse: true, out _);
-            var evaluation = formats.QuestionAnswering(question, withResponse: false, out _);
+            var training = TaskRegistry.Squad.Format(formats, question, withResponse: true).Example;
+            var evaluation = TaskRegistry.Squad.Format(formats, question, withResponse: false).Example;
             if (training is null || evaluation is null || training.TruncatedTokens > 0 || evaluation.TruncatedTokens > 0) continue;
             checkedExamples++;
             if (evaluation.Prompt.SequenceEqual(training.Prompt)) samePrompt++;
@@ -108,12 +108,13 @@ public class TaskFormatTests
     public void Articles_keep_their_lead_and_report_what_was_cut()
     {
         var formats = new TaskFormats(Gpt2, 512);
-        var article = TaskData.Summaries(TaskSplit.Validation, DataRoot, new DataIssues()).First();
-        var example = formats.Summarization(article, withResponse: false, out _)!;
+        var task = TaskRegistry.CnnDailyMail;
+        var article = CnnDailyMail.Read(task.Files(TaskSplit.Validation, DataRoot), new DataIssues()).First();
+        var example = task.Format(formats, article, withResponse: false).Example!;
         int articleTokens = Gpt2.Encode(article.Article).Length;
         Assert.True(articleTokens > 512);
-        Assert.Equal(512 - TaskFormats.MaxSummaryTokens, example.Prompt.Length);
-        int fixedTokens = 3 + Gpt2.Encode(TaskFormats.SummarizationInstruction).Length;   // task, input and response markers + instruction
+        Assert.Equal(512 - CnnDailyMailTask.MaxSummaryTokens, example.Prompt.Length);
+        int fixedTokens = 3 + Gpt2.Encode(task.Instruction).Length;   // task, input and response markers + instruction
         Assert.Equal(articleTokens - (example.Prompt.Length - fixedTokens), example.TruncatedTokens);
         Assert.StartsWith("<|task|>Summarize the news article.<|input|>(CNN)Share, and your gift", Gpt2.Decode(example.Prompt));
     }
@@ -130,7 +131,7 @@ public class TaskFormatTests
             counts[source] = counts.GetValueOrDefault(source) + 1;
         }
         foreach (var (source, share) in mixture.Shares) Assert.InRange(counts[source] / 20000.0, share - 0.015, share + 0.015);
-        Assert.Contains("unknown mixture source 'wiki'", Assert.Throws<ArgumentException>(() => Mixture.Parse("wiki=1")).Message);
-        Assert.Contains("no source a positive weight", Assert.Throws<ArgumentException>(() => Mixture.Parse("squad=0")).Message);
+        Assert.Contains("unknown mixture source 'wiki'", Assert.Throws<UserError>(() => Mixture.Parse("wiki=1")).Message);
+        Assert.Contains("no source a positive weight", Assert.Throws<UserError>(() => Mixture.Parse("squad=0")).Message);
     }
 }

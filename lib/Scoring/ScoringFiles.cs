@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
 /// The <c>score</c> command's inputs: predictions (<c>{"id","prediction"}</c> per line) and references

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
 /// SQuAD v1.1 exact match and F1 as the official evaluate-v1.1.py computes them: answers are normalised (lower

@@ -1,4 +1,4 @@
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>A statistic with its bootstrap confidence interval: low and high percentiles, and the median ("mid").</summary>
 public readonly record struct Interval(double Low, double Mid, double High)

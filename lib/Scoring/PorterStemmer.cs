@@ -1,4 +1,4 @@
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
 /// The Porter stemmer (Porter, 1980) with NLTK's extensions, the variant rouge-score uses for ROUGE with stemming:

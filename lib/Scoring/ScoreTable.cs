@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Analysis;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
 /// One score: a metric of a system on a task, with its 95% bootstrap interval when measured here, or a published

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>Precision, recall and F-measure of one ROUGE type.</summary>
 public readonly record struct RougeScore(double Precision, double Recall, double FMeasure)

@@ -1,21 +1,14 @@
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
-/// The metrics of each task, computed the same way for our model, the baselines and the <c>score</c> command:
-/// summaries get corpus BLEU and ROUGE-1/2/L/Lsum F (rouge-score's mean over examples, best reference per type),
-/// answers get SQuAD's EM and F1 plus ROUGE, labels get accuracy. Values are percentages with 95% bootstrap
-/// intervals over examples.
+/// The families of metrics a task's responses are scored with, computed the same way for our model, the baselines
+/// and the <c>score</c> command: free text (summaries) gets corpus BLEU and ROUGE-1/2/L/Lsum F (rouge-score's mean
+/// over examples, best reference per type), answers get SQuAD's EM and F1 plus ROUGE, labels get accuracy. Values are
+/// percentages with 95% bootstrap intervals over examples. Which family a task uses is the task's to say
+/// (<c>Tasks.FinetuningTask.Score</c>).
 /// </summary>
 public static class TaskMetrics
 {
-    /// <summary>Every metric of the task's kind for one system's predictions.</summary>
-    public static List<ScoreRow> Score(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem) =>
-        Tasks.TaskFormats.FromDatasetName(task) switch
-        {
-            Tasks.TaskKind.Summarization => Summaries(task, system, predictions, references, stem),
-            Tasks.TaskKind.QuestionAnswering => Answers(task, system, predictions, references, stem),
-            _ => Labels(task, system, predictions, references),
-        };
 
     /// <summary>A summary that loops: some word 4-gram occurs three times or more ("the match is the first… the match is the first…").</summary>
     public static bool IsDegenerate(string text)
@@ -34,11 +27,29 @@ public static class TaskMetrics
 
     public static List<ScoreRow> Answers(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem = true)
     {
-        var exact = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.ExactMatch, p, references[i])).ToList();
-        var f1 = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.F1, p, references[i])).ToList();
-        var rows = new List<ScoreRow> { MeanRow(task, system, Metric.ExactMatch, exact), MeanRow(task, system, Metric.F1, f1) };
+        var rows = SquadOfficial(task, system, predictions, references);
         rows.AddRange(RougeRows(task, system, predictions, references, stem, ["rouge1", "rouge2", "rougeL"]));
         return rows;
+    }
+
+    /// <summary>SQuAD's official exact match and F1 (each prediction against its best reference).</summary>
+    public static List<ScoreRow> SquadOfficial(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references)
+    {
+        var exact = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.ExactMatch, p, references[i])).ToList();
+        var f1 = predictions.Select((p, i) => SquadMetrics.Best(SquadMetrics.F1, p, references[i])).ToList();
+        return [MeanRow(task, system, Metric.ExactMatch, exact), MeanRow(task, system, Metric.F1, f1)];
+    }
+
+    /// <summary>Each ROUGE type's mean precision, recall and F, with their intervals (the <c>score</c> command's table).</summary>
+    public static List<ScoreRow> RougeDetail(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references, bool stem)
+    {
+        var scores = predictions.Select((p, i) => Rouge.ScoreMulti(references[i], p, stem)).ToList();
+        return [.. Rouge.Types.SelectMany(type => new[]
+        {
+            MeanRow(task, system, Metric.RougeP(type, stem), scores.Select(s => s[type].Precision).ToList()),
+            MeanRow(task, system, Metric.RougeR(type, stem), scores.Select(s => s[type].Recall).ToList()),
+            MeanRow(task, system, Metric.RougeF(type, stem), scores.Select(s => s[type].FMeasure).ToList()),
+        })];
     }
 
     public static List<ScoreRow> Labels(string task, string system, IReadOnlyList<string> predictions, IReadOnlyList<IReadOnlyList<string>> references) =>

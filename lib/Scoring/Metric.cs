@@ -1,4 +1,4 @@
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>
 /// The names of the metrics in score tables, metrics logs, experiment records and the report. The scorers write them
@@ -23,14 +23,23 @@ public static class Metric
     /// <summary>The ROUGE the report, the targets and the experiments read: stemmed, as rouge-score's published figures are.</summary>
     public static readonly string Rouge1 = RougeF("rouge1", stemmed: true), Rouge2 = RougeF("rouge2", stemmed: true), RougeL = RougeF("rougeL", stemmed: true);
 
-    /// <summary>The one score that headlines a task: F1 for SQuAD, ROUGE-1 for CNN/DailyMail, accuracy for SST-2.</summary>
-    public static string Headline(string task) => task switch
+    /// <summary>Whether a larger value is better: not for looping summaries, losses and forgetting.</summary>
+    public static bool HigherIsBetter(string metric) => metric is not (Degenerate or Forgetting or TaskLoss);
+
+    /// <summary>How a table's narrow column names a metric: "R-1", "EM", "val loss".</summary>
+    public static string Short(string metric) => metric switch
     {
-        "squad" => F1,
-        "cnn_dailymail" => Rouge1,
-        _ => Accuracy,
+        ExactMatch => "EM",
+        Degenerate => "degenerate %",
+        TaskLoss => "val loss",
+        Forgetting => "forgetting",
+        _ when metric == Rouge1 => "R-1",
+        _ when metric == Rouge2 => "R-2",
+        _ when metric == RougeL => "R-L",
+        _ => metric,
     };
 
-    /// <summary>How the metrics log's task lines name a task's headline score: "squad F1".</summary>
-    public static string TaskScoreKey(string task) => $"{task} {Headline(task)}";
+    /// <summary>A ROUGE type's precision and recall, which the <c>score</c> command prints beside its F.</summary>
+    public static string RougeP(string type, bool stemmed) => $"{type} P{(stemmed ? " (stemmed)" : "")}";
+    public static string RougeR(string type, bool stemmed) => $"{type} R{(stemmed ? " (stemmed)" : "")}";
 }

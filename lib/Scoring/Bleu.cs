@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace LlmNotebooks.Evaluation;
+namespace LlmNotebooks.Scoring;
 
 /// <summary>A BLEU score with everything needed to check it against another implementation.</summary>
 public sealed record BleuScore(double Score, IReadOnlyList<long> Correct, IReadOnlyList<long> Total, IReadOnlyList<double> Precisions,
