@@ -26,8 +26,8 @@ public sealed class FinetuneCommand(IAnsiConsole console) : Command<FinetuneComm
         var pipeline = PipelineFolders.ForPreset(settings.Preset);
         var runFolder = Path.GetFullPath(settings.Out ?? pipeline.Finetune);
         var from = Path.GetFullPath(settings.From ?? pipeline.Pretrain);
-        var overrides = TrainingConfigs.WithHours(settings.Mix is null ? settings.Overrides : [.. settings.Overrides, $"mixture={settings.Mix}"], settings.Hours);
-        var config = Finetuning.Config(settings.Preset, overrides, runFolder, settings.Resume);
+        IReadOnlyList<string> overrides = settings.Mix is null ? settings.Overrides : [.. settings.Overrides, $"mixture={settings.Mix}"];
+        var config = Finetuning.Config(settings.Preset, overrides, runFolder, settings.Resume, settings.Hours);
         Platform.TorchRuntime.Initialize();
         console.MarkupLine($"finetuning {Markup.Escape(from)} for {Markup.Escape(config.Length)} into {Markup.Escape(runFolder)}");
         var result = TrainingDisplay.Run(console, "finetune", hooks =>

@@ -18,7 +18,7 @@ public sealed class PretrainCommand(IAnsiConsole console) : Command<PretrainComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         var runFolder = Path.GetFullPath(settings.Out ?? PipelineFolders.ForPreset(settings.Preset).Pretrain);
-        var config = Pretraining.Config(settings.Preset, TrainingConfigs.WithHours(settings.Overrides, settings.Hours), runFolder, settings.Resume);
+        var config = Pretraining.Config(settings.Preset, settings.Overrides, runFolder, settings.Resume, settings.Hours);
         Platform.TorchRuntime.Initialize();
         if (settings.Plan)
         {

@@ -14,8 +14,8 @@ namespace LlmNotebooks.Finetune;
 public static class Finetuning
 {
     /// <summary>The config of a run: the resumed run's own, or the named finetuning preset; overrides on top.</summary>
-    public static FinetuningConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
-        TrainingRun.Config(runFolder, resume, () => FinetuningConfig.Preset(preset), overrides);
+    public static FinetuningConfig Config(string preset, IReadOnlyList<string> overrides, string runFolder, bool resume, double? hours = null) =>
+        TrainingRun.Config(runFolder, resume, () => FinetuningConfig.Preset(preset), overrides, hours);
 
     /// <summary>The pretraining run a model comes from: the folder holding run.json and a metrics log at or above it, if any.</summary>
     public static string? PretrainingRun(string from)

@@ -25,7 +25,7 @@ public sealed record PipelinePreset(string Name, int? EvaluationLimit, string De
     {
         var pretrain = PretrainingConfig.Preset(Name);
         var finetune = FinetuningConfig.Preset(Name);
-        double pretrainTokens = (double)pretrain.MaxSteps * pretrain.TokensPerStep, finetuneTokens = (double)finetune.MaxSteps * finetune.TokensPerStep;
+        double pretrainTokens = (double)pretrain.Steps * pretrain.TokensPerStep, finetuneTokens = (double)finetune.Steps * finetune.TokensPerStep;
         double share = pretrainTokens / (pretrainTokens + finetuneTokens);
         return (hours * share, hours * (1 - share));
     }

@@ -38,13 +38,13 @@ public static class PipelineRunner
 
         Phase<PretrainingConfig>(folders.Pretrain, "pretrain", hooks, resume =>
         {
-            var config = Pretraining.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Pretrain), folders.Pretrain, resume);
+            var config = Pretraining.Config(preset.Name, [], folders.Pretrain, resume, resume ? null : split?.Pretrain);   // a resumed run keeps its step count
             hooks.Log($"pretrain: {(resume ? "resuming" : "starting")} ({config.Model}, {config.Length})");
             return hooks.Train("pretrain", watch => Pretraining.Run(config, new(dataFolder, folders.Pretrain), resume, watch, cancellation));
         });
         Phase<FinetuningConfig>(folders.Finetune, "finetune", hooks, resume =>
         {
-            var config = Finetuning.Config(preset.Name, resume ? [] : TrainingConfigs.WithHours([], split?.Finetune), folders.Finetune, resume);
+            var config = Finetuning.Config(preset.Name, [], folders.Finetune, resume, resume ? null : split?.Finetune);
             hooks.Log($"finetune: {(resume ? "resuming" : "starting")} ({config.Length}, mixture {config.Mixture})");
             return hooks.Train("finetune", watch => Finetuning.Run(config, new(dataFolder, folders.Finetune, From: folders.Pretrain), resume, watch, cancellation));
         });
@@ -65,7 +65,7 @@ public static class PipelineRunner
     {
         var latest = new CheckpointStore(runFolder).Latest();
         return latest is not null && File.Exists(Path.Combine(runFolder, ModelFiles.HandIn)) && RunRecord<T>.Exists(runFolder)
-            && CheckpointStore.ReadState(latest).Step >= RunRecord<T>.Read(runFolder).Config.MaxSteps;
+            && CheckpointStore.ReadState(latest).Step >= RunRecord<T>.Read(runFolder).Config.Steps;
     }
 
     /// <summary>Every task on its validation split, and on its test split where the data folder has one with answers; an evaluation newer than the model is kept.</summary>

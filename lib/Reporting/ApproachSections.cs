@@ -110,10 +110,10 @@ static class ApproachSections
     static IEnumerable<string[]> PhaseSettings<T>(ReportDocument d, RunRecord<T> run, string source) where T : TrainingConfig
     {
         var c = run.Config;
-        var steps = $"{d.N(c.MaxSteps, "N0", source)} × {d.N(c.TokensPerStep, "N0", source)} (micro-batch {d.N(c.BatchSize, "N0", source)} sequences)";
+        var steps = $"{d.N(c.Steps, "N0", source)} × {d.N(c.TokensPerStep, "N0", source)} (micro-batch {d.N(c.BatchSize, "N0", source)} sequences)";
         if (run.TimeBudget is { } budget)
             steps += $"; the steps that fit in {d.N(budget.Hours, "0.###", source)} h at the {d.N(budget.TokensPerSecond, "N0", source)} tokens/s " +
-                     $"timed before the first step{(budget.Steps == budget.MaxSteps ? $" (capped by max_steps {d.N(budget.MaxSteps, "N0", source)})" : "")}";
+                     $"timed before the first step{(budget.Steps == budget.MaxSteps ? $" (capped by max_steps {d.N(budget.MaxSteps!.Value, "N0", source)})" : "")}";
         // Runs recorded before the precision choice was: the config's precision was what they computed in.
         var precision = run.Precision ?? new PrecisionChoice(c.Precision, c.Precision, "asked for");
         return

@@ -15,8 +15,8 @@ namespace LlmNotebooks.Training;
 public static class Pretraining
 {
     /// <summary>The config of a run: the resumed run's own, or the named pretraining preset; overrides on top.</summary>
-    public static PretrainingConfig Config(string preset, IEnumerable<string> overrides, string runFolder, bool resume) =>
-        TrainingRun.Config(runFolder, resume, () => PretrainingConfig.Preset(preset), overrides);
+    public static PretrainingConfig Config(string preset, IReadOnlyList<string> overrides, string runFolder, bool resume, double? hours = null) =>
+        TrainingRun.Config(runFolder, resume, () => PretrainingConfig.Preset(preset), overrides, hours);
 
     /// <summary>Where the shards for a config's corpus and tokenizer live, beside the run folder.</summary>
     public static string TokensFolder(PretrainingConfig config, string runFolder)
@@ -78,8 +78,9 @@ public static class Pretraining
         model.to(device);
         using var step = new TrainingStep(model, config.Optimizer, precision.Used);
         double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
-        long steps = config.MaxSteps;
-        if (config.Hours is { } hours)
+        long steps;
+        if (config.Hours is not { } hours) steps = config.Steps;
+        else
         {
             steps = TimeBudget.StepsThatFit(hours * 3600, config.TokensPerStep / speed, periodic: [], config.MaxSteps);
             log?.Invoke($"{steps:N0} steps would fit in {hours:0.###} h at this speed before validation, samples and checkpoints; the run times its own batches and those before it starts");

@@ -16,7 +16,7 @@ namespace LlmNotebooks.Training;
 public sealed record TimeBudget(
     [property: JsonPropertyName("hours")] double Hours,
     [property: JsonPropertyName("steps")] int Steps,
-    [property: JsonPropertyName("max_steps")] int MaxSteps,
+    [property: JsonPropertyName("max_steps")] int? MaxSteps,
     [property: JsonPropertyName("seconds_per_step")] double SecondsPerStep,
     [property: JsonPropertyName("tokens_per_second")] double TokensPerSecond,
     [property: JsonPropertyName("periodic_seconds")] IReadOnlyDictionary<string, double> PeriodicSeconds,
@@ -45,15 +45,16 @@ public sealed record TimeBudget(
     });
 
     /// <summary>
-    /// The most steps (at least one, at most <paramref name="maxSteps"/>) whose time, each taking
+    /// The most steps (at least one, at most <paramref name="maxSteps"/> when there is a cap) whose time, each taking
     /// <paramref name="secondsPerStep"/>, plus the periodic work they bring, fits in <paramref name="seconds"/> less
     /// the <see cref="Reserve"/>.
     /// </summary>
-    public static int StepsThatFit(double seconds, double secondsPerStep, IReadOnlyList<(Func<long, long> Runs, double Seconds)> periodic, int maxSteps)
+    public static int StepsThatFit(double seconds, double secondsPerStep, IReadOnlyList<(Func<long, long> Runs, double Seconds)> periodic, int? maxSteps)
     {
         double usable = seconds * (1 - Reserve);
         bool Fits(long steps) => steps * secondsPerStep + periodic.Sum(p => p.Runs(steps) * p.Seconds) <= usable;
-        long low = 1, high = maxSteps;
+        // Without a cap, the steps alone bound the search: no more fit than the usable time holds without the periodic work.
+        long low = 1, high = maxSteps ?? (long)Math.Clamp(usable / secondsPerStep + 1, 1, int.MaxValue);
         while (low < high)
         {
             long middle = low + (high - low + 1) / 2;
@@ -95,7 +96,9 @@ public sealed record TimeBudget(
             }
             secondsPerStep = seconds / TimedSteps;
             tokensPerSecond = tokens / seconds;
-            var rehearsal = new Trainer(probe, data, new TrainingPlan(config.MaxSteps, config.Schedule, accumulation, device), new TrainingState());
+            // Rehearsed at a run's start, before its step count is known: a plan of one step stands in for it.
+            var rehearsal = new Trainer(probe, data, new TrainingPlan(1, new LrSchedule(config.LearningRate, config.MinLearningRate, config.WarmupSteps, 1), accumulation, device),
+                new TrainingState());
             // Twice each, keeping the faster: the first pays once-only costs (compiling, reading data files).
             foreach (var callback in periodic)
                 costs.Add((callback, Enumerable.Range(0, 2).Min(_ =>

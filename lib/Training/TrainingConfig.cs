@@ -15,7 +15,8 @@ public abstract record TrainingConfig
     [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 16;
     /// <summary>Tokens per optimizer step; a multiple of batch_size × context gives the gradient-accumulation steps.</summary>
     [JsonPropertyName("tokens_per_step")] public int TokensPerStep { get; init; } = 16 * 256;
-    [JsonPropertyName("max_steps")] public int MaxSteps { get; init; } = 1000;
+    /// <summary>Steps to train; for a run given <see cref="Hours"/>, the most it may train, or null for as many as fit.</summary>
+    [JsonPropertyName("max_steps")] public int? MaxSteps { get; init; } = 1000;
     [JsonPropertyName("learning_rate")] public double LearningRate { get; init; } = 1e-3;
     [JsonPropertyName("min_learning_rate")] public double MinLearningRate { get; init; } = 1e-4;
     [JsonPropertyName("warmup_steps")] public int WarmupSteps { get; init; } = 100;
@@ -48,10 +49,15 @@ public abstract record TrainingConfig
         return TokensPerStep / micro;
     }
 
-    /// <summary>"300 steps", or for a run given hours "the steps that fit in 0.08 h (at most 300)".</summary>
-    [JsonIgnore] public string Length => Hours is { } hours ? $"the steps that fit in {hours:0.###} h (at most {MaxSteps:N0})" : $"{MaxSteps:N0} steps";
+    /// <summary>The steps the run trains: fixed by the config, or by its time budget before the first step (<see cref="TimeBudget.Apply"/>).</summary>
+    [JsonIgnore] public int Steps => MaxSteps ?? throw new InvalidOperationException("a run given hours without max_steps has no step count until its time budget fixes one");
 
-    [JsonIgnore] public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, MaxSteps);
+    /// <summary>"300 steps", or for a run given hours "the steps that fit in 0.08 h (at most 300)".</summary>
+    [JsonIgnore] public string Length => Hours is { } hours
+        ? $"the steps that fit in {hours:0.###} h{(MaxSteps is { } cap ? $" (at most {cap:N0})" : "")}"
+        : $"{Steps:N0} steps";
+
+    [JsonIgnore] public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, Steps);
 
     [JsonIgnore] public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip);
 
@@ -95,14 +101,18 @@ public static class TrainingConfigs
                 _ => ParseLiteral(value),   // numbers, booleans, null; anything else stays text and fails as the wrong type
             };
         }
+        T result;
         try
         {
-            return JsonSerializer.Deserialize<T>(node, TrainingConfig.Json)!;
+            result = JsonSerializer.Deserialize<T>(node, TrainingConfig.Json)!;
         }
         catch (JsonException e)
         {
             throw new UserError($"--set: {e.Path?.TrimStart('$', '.')} has a value of the wrong type ({e.Message.Split('.')[0]})", e);
         }
+        if (result.MaxSteps is null && result.Hours is null) throw new UserError("max_steps=null trains as many steps as fit in some hours: give --hours too, or a number of steps");
+        if (result.MaxSteps <= 0) throw new UserError($"max_steps must be positive, got {result.MaxSteps}");
+        return result;
     }
 
     /// <summary>The overrides a resumed run may take: none of the settings that fix what is trained.</summary>
@@ -115,19 +125,18 @@ public static class TrainingConfigs
         return config.With(list);
     }
 
-    /// <summary>The cap on steps of a run given <c>--hours</c> without a max_steps of its own: in effect none.</summary>
-    public const int UncappedSteps = 1_000_000;
+    /// <summary>Whether the overrides set a setting (<c>max_steps=…</c>).</summary>
+    public static bool Sets(IEnumerable<string> assignments, string key) => assignments.Any(a => Split(a).Key == key);
 
     /// <summary>
-    /// The overrides of <c>--hours H</c>: the hours, and, unless the overrides set max_steps, no cap from the preset's
-    /// step count, so the run trains as many steps as fit (a preset's own hours keep its max_steps as the cap).
+    /// <c>--hours H</c>: train for H hours, with no cap from the preset's step count unless <paramref name="capped"/>
+    /// (the user set max_steps), so the run trains as many steps as fit. A preset's own hours keep its max_steps as the cap.
     /// </summary>
-    public static IReadOnlyList<string> WithHours(IReadOnlyList<string> overrides, double? hours)
+    public static T ForHours<T>(this T config, double? hours, bool capped) where T : TrainingConfig
     {
-        if (hours is not { } h) return overrides;
-        if (!(h > 0)) throw new ArgumentException($"--hours must be positive, got {h}");
-        bool capped = overrides.Any(o => Split(o).Key == "max_steps");
-        return [.. overrides, $"hours={h.ToString(System.Globalization.CultureInfo.InvariantCulture)}", .. capped ? Array.Empty<string>() : [$"max_steps={UncappedSteps}"]];
+        if (hours is not { } h) return config;
+        if (!(h > 0)) throw new UserError($"--hours must be positive, got {h}");
+        return config with { Hours = h, MaxSteps = capped ? config.MaxSteps : null };
     }
 
     static (string Key, string Value) Split(string assignment)

@@ -26,13 +26,16 @@ public static class TrainingRun
 {
     /// <summary>
     /// The config a run uses: a resumed run continues with its own (run.json), taking only the overrides that do not
-    /// change what is trained; a new run starts from <paramref name="preset"/> with the overrides on top.
+    /// change what is trained; a new run starts from <paramref name="preset"/> with the overrides on top, and trains
+    /// for <paramref name="hours"/> when given (<see cref="TrainingConfigs.ForHours"/>).
     /// </summary>
-    public static T Config<T>(string runFolder, bool resume, Func<T> preset, IEnumerable<string> overrides) where T : TrainingConfig
+    public static T Config<T>(string runFolder, bool resume, Func<T> preset, IReadOnlyList<string> overrides, double? hours = null) where T : TrainingConfig
     {
-        if (!resume) return preset().With(overrides);
+        if (!resume) return preset().With(overrides).ForHours(hours, capped: TrainingConfigs.Sets(overrides, "max_steps"));
         if (!RunRecord<T>.Exists(runFolder))
-            throw new InvalidOperationException($"nothing to resume in {runFolder}: it holds no run ({RunRecord<T>.FileName} is missing); check --out, or start the run without --resume");
+            throw new UserError($"nothing to resume in {runFolder}: it holds no run ({RunRecord<T>.FileName} is missing); check --out, or start the run without --resume");
+        if (hours is not null)
+            throw new UserError("--hours cannot change when a run resumes (its step count was fixed when it started); resume without --hours, or start a new run with another --out");
         return RunRecord<T>.Read(runFolder).Config.ForResume(overrides);
     }
 
@@ -85,8 +88,8 @@ public static class TrainingRun
         var state = Restore(store, training, log, hooks.Log, resume, model, newModel);
         hooks.Started?.Invoke(runFolder);
 
-        var trainer = new Trainer(training, data, new TrainingPlan(config.MaxSteps, config.Schedule, accumulation, device), state);
-        trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
+        var trainer = new Trainer(training, data, new TrainingPlan(config.Steps, config.Schedule, accumulation, device), state);
+        trainer.Callbacks.Add(new BudgetReporting(new TrainingBudget(config.Steps, config.TokensPerStep, model.TrainingFlopsPerToken, data.TrainTokens),
             hooks.Log, ceiling));
         trainer.Callbacks.Add(new MetricsLogging(log, model.TrainingFlopsPerToken, ceiling, precision.Used));
         trainer.Callbacks.AddRange(periodic);

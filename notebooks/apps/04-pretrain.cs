@@ -130,8 +130,8 @@ LineFigure WithBigram(LineFigure loss, double lastStep) =>
 // ---- cell 9
 var schedule = config.Schedule;
 Show.Value(new LineFigure("Learning-rate schedule", "step", "learning rate",
-    [new Series("learning rate", Enumerable.Range(0, config.MaxSteps).Select(s => (double)s).ToList(),
-        Enumerable.Range(0, config.MaxSteps).Select(s => schedule.At(s)).ToList())]));
+    [new Series("learning rate", Enumerable.Range(0, config.Steps).Select(s => (double)s).ToList(),
+        Enumerable.Range(0, config.Steps).Select(s => schedule.At(s)).ToList())]));
 
 // ## One step, by hand
 //
@@ -236,18 +236,18 @@ first.Dispose(); batches.Dispose(); byHand.Dispose(); optimizer.Dispose();
 // run halfway on purpose, as a Ctrl+C would: the trainer saves a checkpoint before it stops.
 
 // ---- cell 18
-var chart = Show.Value(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.MaxSteps));
+var chart = Show.Value(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.Steps));
 void Redraw(TrainerProgress p)
 {
-    if (p.Step % Math.Max(1, config.MaxSteps / 24) == 0)
-        chart.Update(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.MaxSteps));
+    if (p.Step % Math.Max(1, config.Steps / 24) == 0)
+        chart.Update(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.Steps));
 }
 var stop = new CancellationTokenSource();
 var firstHalf = Pretraining.Run(config, new(session.DataFolder, runFolder), resume: false,
     new TrainingRunHooks(NotebookSession.Log, Progress: p =>
     {
         Redraw(p);
-        if (p.Step == config.MaxSteps / 2) stop.Cancel();
+        if (p.Step == config.Steps / 2) stop.Cancel();
     }), stop.Token);
 Console.WriteLine($"{firstHalf.Reason} at step {firstHalf.Steps}");
 
@@ -260,7 +260,7 @@ Console.WriteLine($"{firstHalf.Reason} at step {firstHalf.Steps}");
 // ---- cell 20
 var resumed = Pretraining.Run(config, new(session.DataFolder, runFolder), resume: true,
     new TrainingRunHooks(Progress: Redraw));
-chart.Update(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.MaxSteps));
+chart.Update(WithBigram(RunFigures.Loss(runFolder, "Loss (live)"), config.Steps));
 Console.WriteLine($"{resumed.Reason}: {resumed.Steps} steps, {resumed.Tokens:N0} tokens, " +
                   $"best validation loss {resumed.BestValidationLoss:F3} " +
                   $"(bigram {bigram:F3})");

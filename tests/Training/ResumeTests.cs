@@ -86,11 +86,11 @@ public class ResumeTests
     public void Resume_refuses_a_folder_without_a_run_and_a_changed_model_shape()
     {
         var missing = Path.Combine(Root, "typo");
-        var error = Assert.Throws<InvalidOperationException>(() => Pretraining.Config("smoke", [], missing, resume: true));
+        var error = Assert.Throws<UserError>(() => Pretraining.Config("smoke", [], missing, resume: true));
         Assert.Contains($"nothing to resume in {missing}", error.Message);
 
         Run("shape", resume: false, ["max_steps=5"]);
-        var shape = Assert.Throws<ArgumentException>(() => Pretraining.Config("smoke", ["context_length=128"], Path.Combine(Root, "shape"), resume: true));
+        var shape = Assert.Throws<UserError>(() => Pretraining.Config("smoke", ["context_length=128"], Path.Combine(Root, "shape"), resume: true));
         Assert.Contains("--set context_length cannot change when a run resumes", shape.Message);
         Assert.Equal(9, Pretraining.Config("smoke", ["max_steps=9"], Path.Combine(Root, "shape"), resume: true).MaxSteps);   // a longer run is fine
     }
@@ -102,7 +102,7 @@ public class ResumeTests
         Directory.CreateDirectory(folder);
         var theirs = Path.Combine(folder, ModelFiles.HandIn);
         File.WriteAllText(theirs, "somebody's model");
-        var error = Assert.Throws<InvalidOperationException>(() => Run("someone", resume: false, []));
+        var error = Assert.Throws<UserError>(() => Run("someone", resume: false, []));
         Assert.Contains($"{folder} is not empty (it holds {ModelFiles.HandIn})", error.Message);
         Assert.Equal("somebody's model", File.ReadAllText(theirs));
     }

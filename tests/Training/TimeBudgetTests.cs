@@ -22,6 +22,8 @@ public class TimeBudgetTests
         Assert.Equal(77, TimeBudget.StepsThatFit(100, 1, [(n => n / 10 + 2, 2.0)], maxSteps: 1000));
         Assert.Equal(50, TimeBudget.StepsThatFit(100, 1, [], maxSteps: 50));
         Assert.Equal(1, TimeBudget.StepsThatFit(1, 10, [], maxSteps: 50));   // never none
+        Assert.Equal(95, TimeBudget.StepsThatFit(100, 1, [], maxSteps: null));   // no cap: the time alone decides
+        Assert.Equal(77, TimeBudget.StepsThatFit(100, 1, [(n => n / 10 + 2, 2.0)], maxSteps: null));
     }
 
     [Fact]
@@ -29,22 +31,25 @@ public class TimeBudgetTests
     {
         var demo = PretrainingConfig.Preset("demo");
         TimeBudget Fixed(int steps) => new(0.06, steps, demo.MaxSteps, 1, 4096, new Dictionary<string, double>(), 1);
-        Assert.Equal((300, 50), (Fixed(300).Apply(demo).MaxSteps, Fixed(300).Apply(demo).WarmupSteps));
-        Assert.Equal((100, 20), (Fixed(100).Apply(demo).MaxSteps, Fixed(100).Apply(demo).WarmupSteps));
+        Assert.Equal((300, 50), (Fixed(300).Apply(demo).Steps, Fixed(300).Apply(demo).WarmupSteps));
+        Assert.Equal((100, 20), (Fixed(100).Apply(demo).Steps, Fixed(100).Apply(demo).WarmupSteps));
         Assert.Equal(1, Fixed(3).Apply(demo).WarmupSteps);
     }
 
     [Fact]
     public void Hours_on_the_command_line_lift_the_presets_step_count_unless_max_steps_is_set_and_cannot_change_on_resume()
     {
-        var lifted = PretrainingConfig.Preset("cpu").With(TrainingConfigs.WithHours([], 3));
-        Assert.Equal((3.0, TrainingConfigs.UncappedSteps), (lifted.Hours, lifted.MaxSteps));
-        var capped = PretrainingConfig.Preset("cpu").With(TrainingConfigs.WithHours(["max_steps=500"], 3));
-        Assert.Equal((3.0, 500), (capped.Hours, capped.MaxSteps));
-        Assert.Equal(["max_steps=5"], TrainingConfigs.WithHours(["max_steps=5"], null));
-        Assert.Throws<ArgumentException>(() => TrainingConfigs.WithHours([], 0));
+        var folder = Path.Combine(Root, "hours");
+        var lifted = Pretraining.Config("cpu", [], folder, resume: false, hours: 3);
+        Assert.Equal((3.0, (int?)null), (lifted.Hours, lifted.MaxSteps));   // no cap: as many steps as fit
+        Assert.Equal("the steps that fit in 3 h", lifted.Length);
+        var capped = Pretraining.Config("cpu", ["max_steps=500"], folder, resume: false, hours: 3);
+        Assert.Equal((3.0, (int?)500), (capped.Hours, capped.MaxSteps));
+        Assert.Equal((null, (int?)5), (Pretraining.Config("cpu", ["max_steps=5"], folder, resume: false).Hours, Pretraining.Config("cpu", ["max_steps=5"], folder, resume: false).MaxSteps));
+        Assert.Throws<UserError>(() => Pretraining.Config("cpu", [], folder, resume: false, hours: 0));
+        Assert.StartsWith("max_steps=null trains as many steps as fit", Assert.Throws<UserError>(() => PretrainingConfig.Preset("cpu").With(["max_steps=null"])).Message);
 
-        var error = Assert.Throws<ArgumentException>(() => lifted.ForResume(["hours=1"]));
+        var error = Assert.Throws<UserError>(() => lifted.ForResume(["hours=1"]));
         Assert.Contains("--set hours cannot change when a run resumes", error.Message);
     }
 
@@ -61,7 +66,7 @@ public class TimeBudgetTests
     public void A_run_given_hours_fixes_its_steps_first_keeps_them_on_resume_and_trains_as_that_many_steps_would()
     {
         var timed = Path.Combine(Root, "timed");
-        var config = Pretraining.Config("smoke", TrainingConfigs.WithHours(["max_steps=200"], 0.001), timed, resume: false);
+        var config = Pretraining.Config("smoke", ["max_steps=200"], timed, resume: false, hours: 0.001);
         var said = new List<string>();
         using var stop = new CancellationTokenSource();
         long fixedSteps = 0;
@@ -73,7 +78,7 @@ public class TimeBudgetTests
 
         var record = RunRecord<PretrainingConfig>.Read(timed);
         var budget = Assert.IsType<TimeBudget>(record.TimeBudget);
-        Assert.Equal((budget.Steps, 200), (record.Config.MaxSteps, budget.MaxSteps));
+        Assert.Equal(((int?)budget.Steps, (int?)200), (record.Config.MaxSteps, budget.MaxSteps));
         Assert.Equal(fixedSteps, budget.Steps);
         Assert.Equal(Math.Max(1, Math.Min(5, budget.Steps / 5)), record.Config.WarmupSteps);
         Assert.Equal(["validation", "samples", "checkpoints"], budget.PeriodicSeconds.Keys);

@@ -13,7 +13,7 @@ public class TrainingBudgetTests
     {
         var config = PretrainingConfig.Preset("gpu");
         using var model = new Gpt(config.ModelConfig(50260));
-        var budget = new TrainingBudget(config.MaxSteps, config.TokensPerStep, model.TrainingFlopsPerToken, CorpusTokens: 3_300_000_000);
+        var budget = new TrainingBudget(config.Steps, config.TokensPerStep, model.TrainingFlopsPerToken, CorpusTokens: 3_300_000_000);
 
         // 13–15 GB of text at ~4.3 bytes per GPT-2 token is 3.0–3.5B tokens.
         Assert.InRange(budget.Tokens, 3.0e9, 3.6e9);
