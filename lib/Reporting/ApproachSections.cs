@@ -104,7 +104,7 @@ static class ApproachSections
         int cores = cpu.LogicalCores, threads = run.Pretrain.Threads;
         d.Md($"Hardware: `{cpu.Model}` ({cpu.Vendor}), {d.N(cores, "N0", source)} logical {(cores == 1 ? "core" : "cores")}, " +
              $"{d.N(threads, "N0", source)} torch {(threads == 1 ? "thread" : "threads")}, device {run.Pretrain.Device} ({run.Pretrain.Build} build); " +
-             $"measured {run.Pretrain.MatmulCeilingPrecision} matmul ceiling {d.N(run.Pretrain.MatmulCeilingGflops, "N0", source)} GFLOP/s (the denominator of MFU).");
+             $"measured {run.Pretrain.PrecisionName} matmul ceiling {d.N(run.Pretrain.MatmulCeilingGflops, "N0", source)} GFLOP/s (the denominator of MFU).");
     }
 
     static IEnumerable<string[]> PhaseSettings<T>(ReportDocument d, RunRecord<T> run, string source) where T : TrainingConfig

@@ -24,7 +24,7 @@ static class ResultSections
              (evals.Count > 0 ? $"validation loss {d.N(evals[0].Validation!.Values.Average(), "F3", source)} at step {d.N(evals[0].Step, "N0", source)} → " +
                                 $"{d.N(evals[^1].Validation!.Values.Average(), "F3", source)} at step {d.N(evals[^1].Step, "N0", source)}, " +
                                 $"best {d.N(evals.Min(e => e.Validation!.Values.Average()), "F3", source)}. " : "") +
-             Throughput(d, train, run.Pretrain.MatmulCeilingPrecision, source));
+             Throughput(d, train, run.Pretrain.PrecisionName, source));
         d.Fig(RunFigures.Loss(run.PretrainMetrics, "Pretraining loss"));
         d.Fig(RunFigures.LearningRate(run.PretrainMetrics));
         d.Fig(RunFigures.Throughput(run.PretrainMetrics));
@@ -64,7 +64,7 @@ static class ResultSections
         var train = records.Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
         var last = train[^1];
         d.Md($"{d.N(last.Step, "N0", source)} steps, {d.N(last.Tokens, "N0", source)} tokens in {d.Duration(last.WallSeconds, source)}, one model for every task. " +
-             Throughput(d, train, finetune.MatmulCeilingPrecision, source) + " " +
+             Throughput(d, train, finetune.PrecisionName, source) + " " +
              "Validation loss per task (on each task's held-out slice, response tokens only; `pretrain` is language modelling on held-out web text):");
         if (evals.Count > 0)
             d.Md(ReportDocument.Table(["set", $"step {d.N(evals[0].Step, "N0", source)}", $"step {d.N(evals[^1].Step, "N0", source)}"],

@@ -12,23 +12,26 @@ namespace LlmNotebooks.Training;
 /// time budget were recorded read them as null. A resumed run continues with this config; the
 /// report and the notebooks read the run through it.
 /// </summary>
-public sealed record RunRecord<TConfig>(
-    [property: JsonPropertyName("config")] TConfig Config,
-    [property: JsonPropertyName("model")] GptConfig Model,
-    [property: JsonPropertyName("parameters")] long Parameters,
-    [property: JsonPropertyName("parameters_without_embeddings")] long ParametersWithoutEmbeddings,
-    [property: JsonPropertyName("training_flops_per_token")] double TrainingFlopsPerToken,
-    [property: JsonPropertyName("tokenizer")] TokenizerManifest Tokenizer,
-    [property: JsonPropertyName("cpu")] CpuInfo Cpu,
-    [property: JsonPropertyName("threads")] int Threads,
-    [property: JsonPropertyName("device")] string Device,
-    [property: JsonPropertyName("build")] string Build,
-    [property: JsonPropertyName("matmul_ceiling_gflops")] double MatmulCeilingGflops,
-    [property: JsonPropertyName("matmul_ceiling_precision")] string MatmulCeilingPrecision,
-    [property: JsonPropertyName("precision")] PrecisionChoice? Precision = null,
-    [property: JsonPropertyName("time_budget")] TimeBudget? TimeBudget = null)
-    where TConfig : TrainingConfig
+public sealed record RunRecord<TConfig> where TConfig : TrainingConfig
 {
+    [JsonPropertyName("config")] public required TConfig Config { get; init; }
+    [JsonPropertyName("model")] public required GptConfig Model { get; init; }
+    [JsonPropertyName("parameters")] public required long Parameters { get; init; }
+    [JsonPropertyName("parameters_without_embeddings")] public required long ParametersWithoutEmbeddings { get; init; }
+    [JsonPropertyName("training_flops_per_token")] public required double TrainingFlopsPerToken { get; init; }
+    [JsonPropertyName("tokenizer")] public required TokenizerManifest Tokenizer { get; init; }
+    [JsonPropertyName("cpu")] public required CpuInfo Cpu { get; init; }
+    [JsonPropertyName("threads")] public required int Threads { get; init; }
+    [JsonPropertyName("device")] public required string Device { get; init; }
+    [JsonPropertyName("build")] public required string Build { get; init; }
+    /// <summary>The matmul rate MFU is measured against, in the precision the run computes in (<see cref="Precision"/>).</summary>
+    [JsonPropertyName("matmul_ceiling_gflops")] public required double MatmulCeilingGflops { get; init; }
+    [JsonPropertyName("precision")] public PrecisionChoice? Precision { get; init; }
+    [JsonPropertyName("time_budget")] public TimeBudget? TimeBudget { get; init; }
+
+    /// <summary>The precision the run computes in, by name ("bf16"); records made before it was recorded say so.</summary>
+    [JsonIgnore] public string PrecisionName => Precision?.Used.Name() ?? "unrecorded";
+
     public const string FileName = "run.json";
 
     public static bool Exists(string runFolder) => File.Exists(Path.Combine(runFolder, FileName));

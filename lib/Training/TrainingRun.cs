@@ -73,15 +73,18 @@ public static class TrainingRun
                 hooks.Log?.Invoke(timed.ToString());
             }
             Directory.CreateDirectory(runFolder);
-            record = new RunRecord<T>(config, model.Config, model.ParameterCount(), model.ParameterCount(includeEmbeddings: false), model.TrainingFlopsPerToken,
-                tokenizer.Manifest, CpuInfo.Detect(), torch.get_num_threads(), ComputeDevice.Name(device), TorchRuntime.BuildDevice,
-                ceiling, precision.Used.Name(), precision, timed);
+            record = new RunRecord<T>
+            {
+                Config = config, Model = model.Config, Parameters = model.ParameterCount(), ParametersWithoutEmbeddings = model.ParameterCount(includeEmbeddings: false),
+                TrainingFlopsPerToken = model.TrainingFlopsPerToken, Tokenizer = tokenizer.Manifest, Cpu = CpuInfo.Detect(), Threads = torch.get_num_threads(),
+                Device = ComputeDevice.Name(device), Build = TorchRuntime.BuildDevice, MatmulCeilingGflops = ceiling, Precision = precision, TimeBudget = timed,
+            };
             record.Write(runFolder);
         }
         else if (record.Config != config || record.Precision != precision)
         {
             // More max_steps, or a machine that computes in another precision: the record says what this attempt does.
-            record = record with { Config = config, Precision = precision, MatmulCeilingGflops = ceiling, MatmulCeilingPrecision = precision.Used.Name() };
+            record = record with { Config = config, Precision = precision, MatmulCeilingGflops = ceiling };
             record.Write(runFolder);
         }
         using var training = new TrainingStep(model, config.Optimizer, precision.Used);
