@@ -21,7 +21,7 @@ public sealed record CheckpointState(
 /// </summary>
 public sealed class CheckpointStore(string runFolder)
 {
-    public const string OptimizerFile = "optimizer.bin", StateFile = "trainer.json", Best = "best";
+    public const string OptimizerFile = "optimizer.safetensors", StateFile = "trainer.json", Best = "best";
     const string StepPrefix = "step-";
 
     public string Folder => Path.Combine(runFolder, "checkpoints");
@@ -35,7 +35,7 @@ public sealed class CheckpointStore(string runFolder)
         foreach (var stale in Directory.GetDirectories(Folder, ".*.tmp-*")) Directory.Delete(stale, recursive: true);
         var temp = Path.Combine(Folder, $".{name}.tmp-{Guid.NewGuid():N}");
         ModelFiles.Save(temp, training.Model, tokenizer);
-        training.Optimizer.save_state_dict(Path.Combine(temp, OptimizerFile));   // TorchSharp's own format
+        training.Optimizer.Save(Path.Combine(temp, OptimizerFile));
         JsonFile.Write(Path.Combine(temp, StateFile), state, TrainingConfig.Json);
         beforeCommit?.Invoke();
         var target = Path.Combine(Folder, name);
@@ -78,8 +78,7 @@ public sealed class CheckpointStore(string runFolder)
                 ModelFiles.LoadWeights(training.Model, Path.Combine(checkpoint, ModelFiles.Weights));
                 var optimizer = Path.Combine(checkpoint, OptimizerFile);
                 if (!File.Exists(optimizer)) throw new InvalidDataException($"{optimizer} is missing");
-                try { training.Optimizer.load_state_dict(optimizer); }
-                catch (Exception e) when (e is not InvalidDataException) { throw new InvalidDataException($"{optimizer} cannot be read ({e.Message.Split('\n')[0]})", e); }
+                training.Optimizer.Load(optimizer);
                 training.CopyWeightsToCompute();
                 using var rng = from_array(Convert.FromBase64String(state.RngState), CPU);
                 torch.set_rng_state(rng);

@@ -1,7 +1,7 @@
 using LlmNotebooks.Model;
 using LlmNotebooks.Tokens;
 using TorchSharp;
-using TorchSharp.Modules;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
@@ -38,11 +38,7 @@ public sealed class TrainingStep : IDisposable
         var parameters = model.UniqueParameters();
         _master = parameters.Select(p => p.Parameter).ToList();
         // nanoGPT's groups: matrices (linear weights, embeddings) decay; biases and LayerNorm gains do not.
-        Optimizer = optim.AdamW(
-        [
-            new AdamW.ParamGroup(_master.Where(p => p.dim() >= 2), lr: 0, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: settings.WeightDecay),
-            new AdamW.ParamGroup(_master.Where(p => p.dim() < 2), lr: 0, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: 0),
-        ]);
+        Optimizer = new AdamW([new([.. _master.Where(p => p.dim() >= 2)], settings.WeightDecay), new([.. _master.Where(p => p.dim() < 2)], 0)], settings);
         if (precision == Precision.Bf16)
         {
             ComputeModel = new Gpt(model.Config);
@@ -84,22 +80,13 @@ public sealed class TrainingStep : IDisposable
             ClearGradients();
             throw new NonFiniteLossException(loss, norm);
         }
-        foreach (var group in Optimizer.ParamGroups) group.LearningRate = learningRate;
-        using (NewDisposeScope()) Optimizer.step();
+        Optimizer.Step(learningRate);
         ClearGradients();
         if (_compute is not null) CopyWeightsToCompute();
         return new StepResult(loss, norm);
     }
 
-    /// <summary>
-    /// TorchSharp's zero_grad leaves the wrapper of every gradient it touches undisposed: one leaked tensor per
-    /// parameter per step, which keeps memory growing until the garbage collector finalises them. A scope frees them.
-    /// </summary>
-    void ClearGradients()
-    {
-        using var scope = NewDisposeScope();
-        Optimizer.zero_grad();
-    }
+    void ClearGradients() => Optimizer.ZeroGradients();
 
     /// <summary>Adds the bf16 gradients to the fp32 master gradients (accumulating in fp32) and clears them.</summary>
     void AccumulateGradientsInMaster()
