@@ -37,7 +37,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
         var hidden = _kind switch
         {
             MlpKind.SwiGlu => functional.silu(h.narrow(-1, 0, _hidden)) * h.narrow(-1, _hidden, _hidden),
-            MlpKind.ReluSquared => functional.relu(h).square(),
+            MlpKind.ReluSquared => functional.relu(h).pow(Scalars.Two),   // TorchSharp's square() makes an unheld Scalar 2
             MlpKind.GeluTanh => functional.gelu(h, TorchSharp.Modules.GELU.Approximate.tanh),
             _ => functional.gelu(h),
         };                                                                // (B, T, hidden)
