@@ -36,6 +36,15 @@ public class ErrorMessageTests
         Assert.Equal([dev], summary.DataFiles);
     }
 
+    [Fact]
+    public void A_model_path_that_does_not_exist_is_named_as_given()
+    {
+        var missing = Path.Combine(_folder, "no-such-run");
+        var result = TestEnvironment.RunCli("generate", "--model", missing, "--prompt", "Hello");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"error: model not found: {missing} does not exist (give a run folder, a checkpoint folder, a model folder or its model.safetensors)", result.Output.Trim());
+    }
+
     [SkippableFact]
     public void All_without_data_or_network_says_what_is_missing_and_where_to_put_it()
     {
