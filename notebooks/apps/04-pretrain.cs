@@ -148,13 +148,14 @@ var batches = new PretrainingBatches(tokensFolder, config.BatchSize, modelConfig
     validationBatches: 4, config.Seed);
 var byHand = new Gpt(modelConfig, seed: 1);
 var parameters = byHand.UniqueParameters().Select(p => p.Parameter).ToList();
+// TorchSharp's own AdamW: the library has one of its own (lib/Training/AdamW.cs), checked against it here.
 var optimizer = optim.AdamW(
 [
     // Matrices decay; biases and gains do not.
-    new AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), lr: 0, beta1: config.Beta1, beta2: config.Beta2,
-        eps: 1e-8, weight_decay: config.WeightDecay),
-    new AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), lr: 0, beta1: config.Beta1, beta2: config.Beta2, eps: 1e-8,
-        weight_decay: 0),
+    new TorchSharp.Modules.AdamW.ParamGroup(parameters.Where(p => p.dim() >= 2), lr: 0, beta1: config.Beta1,
+        beta2: config.Beta2, eps: 1e-8, weight_decay: config.WeightDecay),
+    new TorchSharp.Modules.AdamW.ParamGroup(parameters.Where(p => p.dim() < 2), lr: 0, beta1: config.Beta1,
+        beta2: config.Beta2, eps: 1e-8, weight_decay: 0),
 ]);
 (double Loss, double Norm) StepByHand(Batch batch, double rate)
 {
@@ -172,8 +173,8 @@ var (firstLoss, firstNorm) = StepByHand(first, schedule.At(0));
 Console.WriteLine($"loss {firstLoss:F4} (ln V = {Math.Log(V):F4}), gradient norm " +
                   $"{firstNorm:F3} before clipping, learning rate {schedule.At(0):E2}");
 
-// The library's `TrainingStep` (`lib/Training/TrainingStep.cs`) does the same, plus gradient accumulation over
-// micro-batches and bf16 mixed precision. From the same initial weights and the same batch, in fp32, it must move
+// The library's `TrainingStep` (`lib/Training/TrainingStep.cs`) does the same, with its own AdamW written from tensor
+// operations (`lib/Training/AdamW.cs`), plus gradient accumulation over micro-batches and bf16 mixed precision. From the same initial weights and the same batch, in fp32, it must move
 // every weight exactly as the cell above did:
 
 // ---- cell 13
