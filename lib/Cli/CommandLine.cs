@@ -95,11 +95,11 @@ public static class CommandLine
         });
         config.AddBranch("notebooks", notebooks =>
         {
-            notebooks.SetDescription("Work with the notebooks in notebooks/.");
-            notebooks.AddCommand<RunNotebooksCommand>("run")
+            notebooks.SetDescription("Work with the notebooks in notebooks/ (the tool in tools/Notebooks, built on first use).");
+            notebooks.AddCommand<NotebookToolCommand<NotebookRunSettings>>("run")
                 .WithDescription("Run notebooks top to bottom in the real .NET Interactive kernel (the one VS Code and Jupyter start) and save them with their outputs.")
                 .WithExample("notebooks", "run", "00-setup", "--set", "scale=smoke");
-            notebooks.AddCommand<NotebookAppsCommand>("apps")
+            notebooks.AddCommand<NotebookToolCommand<NotebookAppsSettings>>("apps")
                 .WithDescription("Generate each notebook's C# file-based app (notebooks/apps/NN-name.cs), which runs with `dotnet run` and no kernel.")
                 .WithExample("notebooks", "apps", "02-attention");
         });

@@ -106,9 +106,19 @@ public class CommandLineTests
     [Fact]
     public void A_missing_notebook_is_one_clear_error()
     {
-        var result = Run("notebooks", "run", "99-nothing");
+        var result = TestEnvironment.RunNotebookTool("run", "99-nothing");
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("notebook not found: 99-nothing", result.Output);
+        Assert.Equal($"error: notebook not found: 99-nothing (looked in {ProjectPaths.Notebooks})", result.Output.Trim());
+    }
+
+    /// <summary>The program's notebooks commands hand their command line to the tool in tools/Notebooks, which the library does not carry.</summary>
+    [Fact]
+    public void The_notebooks_commands_run_the_notebook_tool()
+    {
+        var result = TestEnvironment.RunCli("notebooks", "apps", "02-attention");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("notebooks/apps/02-attention.cs: up to date", result.Output);
+        Assert.DoesNotContain(Directory.GetFiles(Path.GetDirectoryName(TestEnvironment.CliAssembly)!), f => Path.GetFileName(f).StartsWith("Microsoft.CodeAnalysis"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmNotebooks.NotebookTool;
 using LlmNotebooks.Notebooks;
 using Xunit;
 

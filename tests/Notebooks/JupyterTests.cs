@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using LlmNotebooks.NotebookTool;
 using LlmNotebooks.Notebooks;
 using LlmNotebooks.Reporting;
 using LlmNotebooks.Tests.TestSupport;

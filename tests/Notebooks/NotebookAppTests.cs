@@ -1,3 +1,4 @@
+using LlmNotebooks.NotebookTool;
 using LlmNotebooks.Notebooks;
 using LlmNotebooks.Tests.TestSupport;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using LlmNotebooks.NotebookTool;
 using LlmNotebooks.Notebooks;
 using LlmNotebooks.Tests.TestSupport;
 using Xunit;
@@ -27,7 +28,7 @@ public class NotebookTests
         if (!WithoutData.Contains(notebook)) TestEnvironment.RequireData("");
         var output = TestEnvironment.TempFolder();
 
-        var result = TestEnvironment.RunCli("notebooks", "run", notebook, "--set", "scale=smoke",
+        var result = TestEnvironment.RunNotebookTool("run", notebook, "--set", "scale=smoke",
             "--set", $"dataFolder={TestEnvironment.DataFolder}", "--out", output.FullName, "--cell-timeout", "8");
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -56,7 +57,7 @@ public class NotebookTests
             Directory.CreateSymbolicLink(Path.Combine(data.FullName, dataset.Folder), Path.Combine(TestEnvironment.DataFolder, dataset.Folder));
         var output = TestEnvironment.TempFolder();
 
-        var result = TestEnvironment.RunCli("notebooks", "run", "01-tokenize", "--set", "scale=smoke",
+        var result = TestEnvironment.RunNotebookTool("run", "01-tokenize", "--set", "scale=smoke",
             "--set", $"dataFolder={data.FullName}", "--out", output.FullName, "--cell-timeout", "8");
 
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -73,7 +74,7 @@ public class NotebookTests
             ("code", "throw new InvalidOperationException(\"deliberately broken\");"),
             ("code", "Console.WriteLine(\"must never run\");")));
 
-        var result = TestEnvironment.RunCli("notebooks", "run", notebook, "--out", folder.FullName + "/out");
+        var result = TestEnvironment.RunNotebookTool("run", notebook, "--out", folder.FullName + "/out");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("broken.ipynb: cell 3 failed", result.Output);
@@ -93,15 +94,15 @@ public class NotebookTests
             ("code", "// Parameters\nvar steps = 10;\nvar scale = \"full\";\nvar rate = 0.5;"),
             ("code", "Console.WriteLine($\"{scale}:{steps * 2}:{rate * 2}\");")));
 
-        var ok = TestEnvironment.RunCli("notebooks", "run", notebook, "--set", "steps=21", "--set", "scale=smo\"ke", "--set", "rate=1.5", "--out", folder.FullName + "/out");
+        var ok = TestEnvironment.RunNotebookTool("run", notebook, "--set", "steps=21", "--set", "scale=smo\"ke", "--set", "rate=1.5", "--out", folder.FullName + "/out");
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Contains("smo\\\"ke:42:3", File.ReadAllText(Path.Combine(folder.FullName, "out", "parameters.ipynb")));
 
-        var unknown = TestEnvironment.RunCli("notebooks", "run", notebook, "--set", "stpes=3", "--out", folder.FullName + "/out");
+        var unknown = TestEnvironment.RunNotebookTool("run", notebook, "--set", "stpes=3", "--out", folder.FullName + "/out");
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("unknown parameter 'stpes'", unknown.Output);
 
-        var mistyped = TestEnvironment.RunCli("notebooks", "run", notebook, "--set", "steps=many", "--out", folder.FullName + "/out");
+        var mistyped = TestEnvironment.RunNotebookTool("run", notebook, "--set", "steps=many", "--out", folder.FullName + "/out");
         Assert.Equal(1, mistyped.ExitCode);
         Assert.Contains("parameter 'steps' expects Int32, got 'many'", mistyped.Output);
     }
@@ -112,21 +113,21 @@ public class NotebookTests
         var folder = TestEnvironment.TempFolder();
         var warning = Path.Combine(folder.FullName, "warning.ipynb");
         File.WriteAllText(warning, NotebookJson(("code", "string? maybe = null;")));   // CS8632 outside a nullable context
-        var warned = TestEnvironment.RunCli("notebooks", "run", warning, "--out", folder.FullName + "/out");
+        var warned = TestEnvironment.RunNotebookTool("run", warning, "--out", folder.FullName + "/out");
         Assert.Equal(1, warned.ExitCode);
         Assert.Contains("cell 1 failed: compiler warning", warned.Output);
         Assert.Contains("CS8632", warned.Output);
 
         var chart = Path.Combine(folder.FullName, "chart.ipynb");
         File.WriteAllText(chart, NotebookJson(("chart", "Console.WriteLine(\"no chart here\");")));
-        var noChart = TestEnvironment.RunCli("notebooks", "run", chart, "--out", folder.FullName + "/out");
+        var noChart = TestEnvironment.RunNotebookTool("run", chart, "--out", folder.FullName + "/out");
         Assert.Equal(1, noChart.ExitCode);
         Assert.Contains("cell 1 failed: the cell is tagged to show a chart but showed none", noChart.Output);
 
         // value.Display() in this kernel version publishes one display and returns another, so its updates are lost.
         var update = Path.Combine(folder.FullName, "update.ipynb");
         File.WriteAllText(update, NotebookJson(("code", "var shown = \"first\".Display();\nshown.Update(\"second\");")));
-        var lost = TestEnvironment.RunCli("notebooks", "run", update, "--out", folder.FullName + "/out");
+        var lost = TestEnvironment.RunNotebookTool("run", update, "--out", folder.FullName + "/out");
         Assert.Equal(1, lost.ExitCode);
         Assert.Contains("an update of a display the editor never showed", lost.Output);
     }
@@ -143,7 +144,7 @@ public class NotebookTests
         var notebook = Path.Combine(clone.FullName, "notebooks", "first.ipynb");
         File.WriteAllText(notebook, NotebookJson(("code", "#load \"check.csx\"")));
 
-        var unbuilt = TestEnvironment.RunCli("notebooks", "run", notebook, "--out", clone.FullName + "/out");
+        var unbuilt = TestEnvironment.RunNotebookTool("run", notebook, "--out", clone.FullName + "/out");
         Assert.Equal(1, unbuilt.ExitCode);
         Assert.Contains($"The library is not built: run `dotnet build -c Release` in {clone.FullName}, then restart the kernel.", unbuilt.Output);
         var error = Cells(Path.Combine(clone.FullName, "out", "first.ipynb"))[0]["outputs"]![0]!;
@@ -154,7 +155,7 @@ public class NotebookTests
         File.WriteAllText(library, "");
         File.SetLastWriteTimeUtc(library, DateTime.UtcNow.AddHours(-1));
         File.WriteAllText(Path.Combine(clone.FullName, "lib", "Changed.cs"), "// edited after the build");
-        var stale = TestEnvironment.RunCli("notebooks", "run", notebook, "--out", clone.FullName + "/out");
+        var stale = TestEnvironment.RunNotebookTool("run", notebook, "--out", clone.FullName + "/out");
         Assert.Equal(1, stale.ExitCode);
         Assert.Contains("The library is older than lib/Changed.cs: run `dotnet build -c Release`", stale.Output);
     }

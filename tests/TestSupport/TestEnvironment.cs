@@ -52,6 +52,12 @@ public static class TestEnvironment
     /// <summary>Runs the command-line program in a child process, as a user would.</summary>
     public static CliResult RunCli(params string[] args) => RunCli(new Dictionary<string, string>(), args);
 
+    /// <summary>The Release build of the notebook tool (tools/Notebooks), which the program's notebooks commands run.</summary>
+    public static string NotebookToolAssembly => Path.Combine(Root, "tools", "Notebooks", "bin", "Release", "net10.0", "LlmNotebooks.NotebookTool.dll");
+
+    /// <summary>The notebook tool in a child process: <c>run 00-setup --set scale=smoke</c> as <c>notebooks run …</c> takes it.</summary>
+    public static CliResult RunNotebookTool(params string[] args) => RunDotnet([NotebookToolAssembly, .. args], new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
+
     /// <summary>The same, with environment variables set for the child.</summary>
     public static CliResult RunCli(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         RunDotnet([CliAssembly, .. args], environment, TimeSpan.FromMinutes(5));

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmNotebooks.Platform;
 
-namespace LlmNotebooks.Notebooks;
+using LlmNotebooks.Notebooks;
+
+namespace LlmNotebooks.NotebookTool;
 
 /// <summary>One event the kernel sent while running a command: its type (DisplayedValueProduced…) and body.</summary>
 public sealed record KernelEvent(string Type, JsonObject Body);

@@ -4,7 +4,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace LlmNotebooks.Notebooks;
+using LlmNotebooks.Notebooks;
+
+namespace LlmNotebooks.NotebookTool;
 
 /// <summary>
 /// A notebook as a C# file-based app (<c>dotnet run notebooks/apps/NN-name.cs</c> on the .NET 10 SDK, no kernel): the

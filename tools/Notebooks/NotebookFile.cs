@@ -2,7 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmNotebooks.Reporting;
 
-namespace LlmNotebooks.Notebooks;
+using LlmNotebooks.Notebooks;
+
+namespace LlmNotebooks.NotebookTool;
 
 /// <summary>
 /// A Jupyter notebook file (nbformat 4), as VS Code's Polyglot Notebooks and Jupyter both save it: cells with their

@@ -4,7 +4,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LlmNotebooks.Reporting;
 
-namespace LlmNotebooks.Notebooks;
+using LlmNotebooks.Notebooks;
+
+namespace LlmNotebooks.NotebookTool;
 
 /// <summary>A notebook cell that failed: which notebook, which cell (1-based, counting every cell), and why.</summary>
 public sealed record CellFailure(string Notebook, int Cell, string Error)

@@ -1,45 +1,19 @@
 using System.ComponentModel;
-using LlmNotebooks.Notebooks;
+using LlmNotebooks.Cli;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace LlmNotebooks.Cli;
+using LlmNotebooks.Notebooks;
+
+namespace LlmNotebooks.NotebookTool;
 
 /// <summary>
 /// Runs notebooks in the real kernel (dotnet-interactive, as VS Code and Jupyter start it) and saves them with their
 /// outputs: what passes here runs in a student's editor.
 /// </summary>
-public sealed class RunNotebooksCommand(IAnsiConsole console) : Command<RunNotebooksCommand.Settings>
+public sealed class RunCommand(IAnsiConsole console) : Command<NotebookRunSettings>
 {
-    public sealed class Settings : CommandSettings
-    {
-        [CommandArgument(0, "[notebooks]")]
-        [Description("Notebook files or names (e.g. 00-setup); default: every notebook in notebooks/, in order.")]
-        public string[] Notebooks { get; init; } = [];
-
-        [CommandOption("--set <KEY=VALUE>")]
-        [Description("Override a parameter of the notebooks' parameters cell (repeatable), e.g. --set scale=smoke.")]
-        public string[] Parameters { get; init; } = [];
-
-        [CommandOption("--out <DIR>")]
-        [Description("Where the executed notebooks (with outputs) are written. Default: reports/notebooks.")]
-        public string? Out { get; init; }
-
-        [CommandOption("--record")]
-        [Description("Save each notebook that runs through over itself, with its outputs and the hash of the code they came from: the outputs GitHub, nbviewer and an editor show before anything is run.")]
-        public bool Record { get; init; }
-
-        [CommandOption("--cell-timeout <MINUTES>")]
-        [Description("Fail a cell that runs longer than this many minutes (default: no limit).")]
-        public double? CellTimeout { get; init; }
-
-        public override ValidationResult Validate() =>
-            Parameters.FirstOrDefault(p => !p.Contains('=')) is { } bad
-                ? ValidationResult.Error($"--set expects KEY=VALUE, got '{bad}'")
-                : ValidationResult.Success();
-    }
-
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
+    public override int Execute(CommandContext context, NotebookRunSettings settings, CancellationToken cancellation)
     {
         var parameters = settings.Parameters.Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1]);
         var outFolder = Path.GetFullPath(settings.Out ?? Path.Combine(ProjectPaths.Reports, "notebooks"));
