@@ -107,11 +107,15 @@ public static class Evaluator
                 scores.AddRange(task.Score(baseline.System, [.. items.Select(i => baseline.Predict(i.Example))], references, options.Stem));
             scores.AddRange(task.Published);
         }
-        var summary = new EvaluationSummary(task.Name, split.ToString().ToLowerInvariant(), items.Count, issues.Total, issues.CountsByReason,
-            EvaluationSummary.Located(issues, dataFolder), options.Limit, decoder.Describe(), generated, seconds,
-            seconds > 0 ? generated / seconds : 0, records.Count(p => p.TruncatedTokens > 0),
-            task.Response == ResponseKind.Text ? predictions.Count(TaskMetrics.IsDegenerate) : null, Bootstrap.DefaultSamples, Bootstrap.DefaultConfidence,
-            [.. task.Files(split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
+        var summary = new EvaluationSummary(
+            Task: task.Name, Split: split.ToString().ToLowerInvariant(), Examples: items.Count,
+            RecordsSkipped: issues.Total, SkippedByReason: issues.CountsByReason, SkippedExamples: EvaluationSummary.Located(issues, dataFolder),
+            Limit: options.Limit, Decoding: decoder.Describe(),
+            GeneratedTokens: generated, Seconds: seconds, GeneratedTokensPerSecond: seconds > 0 ? generated / seconds : 0,
+            TruncatedInputs: records.Count(p => p.TruncatedTokens > 0),
+            DegenerateOutputs: task.Response == ResponseKind.Text ? predictions.Count(TaskMetrics.IsDegenerate) : null,
+            BootstrapResamples: Bootstrap.DefaultSamples, Confidence: Bootstrap.DefaultConfidence,
+            DataFiles: [.. task.Files(split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
         return new EvaluationResult(task.Name, summary.Split, records, scores, summary);
     }
 

@@ -155,8 +155,9 @@ public static class Experiments
         var pretrainLog = MetricsLog.Read(pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
         var finetuneLog = finetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind);
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
-        return new ExperimentRecord(experiment.Name, experiment.Question, variant.Name, [.. variant.Settings], budget.Describe(),
-            (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15, pretrainLog.WallSeconds + finetuneLog.WallSeconds, scores, 0, 0);
+        return new ExperimentRecord(Experiment: experiment.Name, Question: experiment.Question, Variant: variant.Name, Settings: [.. variant.Settings],
+            Budget: budget.Describe(), TrainingPflop: (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15,
+            WallSeconds: pretrainLog.WallSeconds + finetuneLog.WallSeconds, Scores: scores, ExperimentIndex: 0, VariantIndex: 0);
     }
 
     /// <summary>

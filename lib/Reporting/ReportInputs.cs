@@ -47,11 +47,13 @@ public sealed record ReportInputs(
                 evaluations.Add(new EvaluationInputs(task, split, Path.GetRelativePath(folders.Root, folder), EvaluationSummary.Read(folder),
                     ScoreTable.Load(folder), Evaluator.ReadPredictions(folder)));
             }
-        return new ReportInputs(folders, pretrain, MetricsLog.Read(folders.Pretrain), MetricsLog.ReadSamples(folders.Pretrain), tokens,
-            Directory.Exists(tokens) ? ShardManifest.Load(tokens) : null, TokenizerLearning.ReadIfPresent(Path.Combine(tokens, CorpusPreparer.TokenizerFolder)),
-            finetuned ? RunRecord<FinetuningConfig>.Read(folders.Finetune) : null, finetuned ? MetricsLog.Read(folders.Finetune) : [],
-            FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, evaluations,
-            TargetsRecord.ReadIfPresent(folders.Root), ExperimentRecord.ReadAll(folders.Experiments, keptExperiments));
+        return new ReportInputs(
+            Folders: folders, Pretrain: pretrain, PretrainMetrics: MetricsLog.Read(folders.Pretrain), PretrainSamples: MetricsLog.ReadSamples(folders.Pretrain),
+            TokensFolder: tokens, Manifest: Directory.Exists(tokens) ? ShardManifest.Load(tokens) : null,
+            Learning: TokenizerLearning.ReadIfPresent(Path.Combine(tokens, CorpusPreparer.TokenizerFolder)),
+            Finetune: finetuned ? RunRecord<FinetuningConfig>.Read(folders.Finetune) : null, FinetuneMetrics: finetuned ? MetricsLog.Read(folders.Finetune) : [],
+            FinetuneData: FinetuneDataRecord.Exists(folders.Finetune) ? FinetuneDataRecord.Read(folders.Finetune) : null, Evaluations: evaluations,
+            Targets: TargetsRecord.ReadIfPresent(folders.Root), Experiments: ExperimentRecord.ReadAll(folders.Experiments, keptExperiments));
     }
 
     /// <summary>A file of the run as the report's sources name it: "pretrain/run.json".</summary>

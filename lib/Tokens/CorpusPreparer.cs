@@ -101,11 +101,11 @@ public static class CorpusPreparer
         if (documents == 0) throw NoText(files, issues);
 
         var manifest = new ShardManifest(
-            tokenizer.Manifest, width, options.ValFraction, options.Seed,
-            writers.ToDictionary(w => w.Key, w => w.Value.Counts),
-            sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SourceCounts(s.Key, s.Value.Documents, s.Value.Tokens, s.Value.Bytes)).ToList(),
-            files.Select(f => new SourceFile(Path.GetFullPath(f), new FileInfo(f).Length, Sha256(f))).ToList(),
-            issues.CountsByReason, seconds, textBytes);
+            Tokenizer: tokenizer.Manifest, BytesPerToken: width, ValFraction: options.ValFraction, Seed: options.Seed,
+            Splits: writers.ToDictionary(w => w.Key, w => w.Value.Counts),
+            Sources: [.. sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SourceCounts(s.Key, s.Value.Documents, s.Value.Tokens, s.Value.Bytes))],
+            Files: [.. files.Select(f => new SourceFile(Path.GetFullPath(f), new FileInfo(f).Length, Sha256(f)))],
+            SkippedRecords: issues.CountsByReason, Seconds: seconds, TextBytes: textBytes);
         manifest.Save(outFolder);
         return manifest;
     }
