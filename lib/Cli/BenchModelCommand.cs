@@ -29,13 +29,25 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         [Description("Context length for every preset, instead of each preset's own (e.g. 512 for the cpu training preset).")]
         public int? Context { get; init; }
 
+        [CommandOption("--run-preset <NAME>")]
+        [Description("Time the step of `pretrain --preset NAME` as the run builds it (block, context, batch, accumulation, precision), with --set on top, and show where its time goes: data, forward, backward, optimizer, the rest.")]
+        public string? RunPreset { get; init; }
+
+        [CommandOption("--set <KEY=VALUE>")]
+        [Description("With --run-preset: a pretraining setting, as `pretrain --set` takes it (repeatable), e.g. --set precision=fp32 --set batch_size=4.")]
+        public string[] Overrides { get; init; } = [];
+
         [CommandOption("--steps <N>")]
         [Description("Timed training steps per preset (after 2 warm-up steps).")]
         [DefaultValue(5)]
         public int Steps { get; init; } = 5;
 
         public override ValidationResult Validate() =>
-            Batch is <= 0 || Context is <= 0 || Steps <= 0 ? ValidationResult.Error("--batch, --context and --steps must be positive") : ValidationResult.Success();
+            Batch is <= 0 || Context is <= 0 || Steps <= 0 ? ValidationResult.Error("--batch, --context and --steps must be positive")
+            : RunPreset is null && Overrides.Length > 0 ? ValidationResult.Error("--set goes with --run-preset (model presets take --batch and --context)")
+            : RunPreset is not null && (Batch is not null || Context is not null || Precision is not null)
+                ? ValidationResult.Error("with --run-preset, set the batch, context and precision as a run does: --set batch_size=…, --set context_length=…, --set precision=…")
+            : ValidationResult.Success();
     }
 
     static readonly Dictionary<string, int> BatchSizes = new() { ["smoke"] = 16, ["tiny"] = 16, ["small"] = 8, ["medium"] = 4, ["gpt2-124m"] = 1 };
@@ -43,6 +55,12 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         TorchRuntime.Initialize();
+        if (settings.RunPreset is { } runPreset)
+        {
+            ShowRunStep(runPreset, TrainingBenchmark.OfRun(Pretraining.Config(runPreset, settings.Overrides, PipelineFolders.ForPreset(runPreset).Pretrain, resume: false),
+                settings.Steps, message => console.MarkupLine(Markup.Escape(message))));
+            return 0;
+        }
         var presets = settings.Presets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var device = ComputeDevice.Resolve(settings.Device);
         var hardware = ComputeHardware.Detect(device);
@@ -77,5 +95,18 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         }
         console.Write(table);
         return 0;
+    }
+
+    void ShowRunStep(string preset, RunStepResult r)
+    {
+        var m = r.Model;
+        console.MarkupLine($"pretrain --preset {Markup.Escape(preset)}: {m.Layers} layers × {m.Heads} heads, width {m.Width}, context {m.ContextLength}, {m.Position}, {m.Norm}, {m.Mlp}" +
+                           $"{(m.QkNorm ? ", QK-norm" : "")}; {r.Parameters / 1e6:F1}M parameters; batch {r.BatchSize} × {r.Accumulation} micro-batches; {r.Precision.Used.Name()}");
+        console.MarkupLine($"[bold]{r.TokensPerSecond:N0}[/] training tokens/s, {Markup.Escape(r.Mfu)}");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("part of a step", "ms", "share");
+        foreach (var (part, seconds) in r.Step.Parts) table.AddRow(part, $"{1000 * seconds:N1}", $"{seconds / r.Step.Total:P1}");
+        table.AddRow("[bold]step[/]", $"[bold]{1000 * r.Step.Total:N1}[/]", "100 %");
+        console.Write(table);
+        console.MarkupLine("data: random tokens here (a run reads its token shards); rest: the loop around the parts.");
     }
 }

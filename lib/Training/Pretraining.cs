@@ -68,14 +68,12 @@ public static class Pretraining
     /// </summary>
     public static (TrainingBudget Budget, string Eta) Plan(PretrainingConfig config, string runFolder, Action<string>? log = null, int timedSteps = 2)
     {
-        int vocabulary = TokenizerSpec.IsTraining(config.Tokenizer, out int size) ? size : TextTokenizer.Load(config.Tokenizer).VocabSize;
-        var modelConfig = config.ModelConfig(vocabulary);
         var tokens = TokensFolder(config, runFolder);
         long? corpus = File.Exists(Path.Combine(tokens, ShardManifest.FileName)) ? ShardManifest.Load(tokens).Splits[ShardManifest.Train].Tokens : null;
-        var device = Platform.ComputeDevice.Resolve(config.Device);
-        var (precision, ceiling) = TrainingRun.ChoosePrecision(config.Precision, device, log);
-        using var model = new Gpt(modelConfig, config.Seed);
-        model.to(device);
+        var (model, precision, ceiling) = ModelAsRun(config, log);
+        using var _ = model;
+        var modelConfig = model.Config;
+        var device = model.Head.weight.device;
         using var step = new TrainingStep(model, config.Optimizer, precision.Used);
         double speed = TrainingBenchmark.TrainingTokensPerSecond(step, config.BatchSize, timedSteps);
         long steps;
@@ -87,6 +85,21 @@ public static class Pretraining
         }
         var budget = new TrainingBudget(steps, config.TokensPerStep, model.TrainingFlopsPerToken, corpus);
         return (budget, budget.Eta(steps, speed, $"{timedSteps} steps of batch {config.BatchSize} × {modelConfig.ContextLength} on {Platform.ComputeDevice.Name(device)}, {precision.Used.Name()}", ceiling));
+    }
+
+    /// <summary>
+    /// The model a run of <paramref name="config"/> trains (its tokenizer's vocabulary, its block and context) on its
+    /// device, the precision this hardware trains it in (said through <paramref name="log"/>) and that precision's matmul
+    /// ceiling: what <see cref="Plan"/> and <c>bench model --run-preset</c> time.
+    /// </summary>
+    public static (Gpt Model, PrecisionChoice Precision, double Ceiling) ModelAsRun(PretrainingConfig config, Action<string>? log = null)
+    {
+        int vocabulary = TokenizerSpec.IsTraining(config.Tokenizer, out int size) ? size : TextTokenizer.Load(config.Tokenizer).VocabSize;
+        var device = Platform.ComputeDevice.Resolve(config.Device);
+        var (precision, ceiling) = TrainingRun.ChoosePrecision(config.Precision, device, log);
+        var model = new Gpt(config.ModelConfig(vocabulary), config.Seed);
+        model.to(device);
+        return (model, precision, ceiling);
     }
 
     /// <summary>Prepares (if needed) and trains; <paramref name="runFolder"/> receives the log, checkpoints and model.pt.</summary>

@@ -12,6 +12,29 @@ public sealed record ThroughputResult(string Preset, Precision Precision, int Ba
     double? Mfu, double GenerationTokensPerSecondCached, double GenerationTokensPerSecondUncached, double TrainingFlopsPerToken);
 
 /// <summary>
+/// Where a training step's time goes, per step in seconds: making the micro-batches (random tokens here; a run reads
+/// its token shards), the forward passes, the backward passes, the update, and the rest of the loop (whatever the
+/// four parts do not cover), which sum to <see cref="Total"/>.
+/// </summary>
+public sealed record StepBreakdown(double Data, double Forward, double Backward, double Update, double Total)
+{
+    public double Rest => Total - Data - Forward - Backward - Update;
+
+    /// <summary>The parts in order, named as the bench prints them.</summary>
+    public IReadOnlyList<(string Part, double Seconds)> Parts =>
+        [("data", Data), ("forward", Forward), ("backward", Backward), ("optimizer", Update), ("rest", Rest)];
+}
+
+/// <summary>A pretraining run's step, timed part by part: its model, batch, accumulation and precision as the run has them.</summary>
+public sealed record RunStepResult(GptConfig Model, long Parameters, int BatchSize, int Accumulation, PrecisionChoice Precision, double CeilingGflops,
+    double TrainingFlopsPerToken, StepBreakdown Step)
+{
+    public double TokensPerSecond => (double)BatchSize * Accumulation * Model.ContextLength / Step.Total;
+
+    public string Mfu => Training.Mfu.Describe(TokensPerSecond, TrainingFlopsPerToken, CeilingGflops);
+}
+
+/// <summary>
 /// Training and generation throughput on random tokens: training is forward + backward + AdamW through the same
 /// <see cref="TrainingStep"/> the trainer uses; MFU is model FLOPs per second over the matmul ceiling measured
 /// here in the same precision; generation is greedy decoding of one sequence with and without the KV cache.
@@ -41,6 +64,44 @@ public static class TrainingBenchmark
             return produced / timer.Elapsed.TotalSeconds;
         }
         return new ThroughputResult(preset, precision, batchSize, tokensPerSecond, mfu, Generate(true), Generate(false), model.TrainingFlopsPerToken);
+    }
+
+    /// <summary><c>bench model --run-preset</c>: the step of a run of <paramref name="config"/>, built as the run builds it, over <paramref name="steps"/> timed steps.</summary>
+    public static RunStepResult OfRun(PretrainingConfig config, int steps, Action<string>? log = null)
+    {
+        var (model, precision, ceiling) = Pretraining.ModelAsRun(config, log);
+        using var _ = model;
+        int accumulation = config.AccumulationSteps(model.Config.ContextLength);
+        using var step = new TrainingStep(model, config.Optimizer, precision.Used);
+        return new RunStepResult(model.Config, model.ParameterCount(), config.BatchSize, accumulation, precision, ceiling, model.TrainingFlopsPerToken,
+            Breakdown(step, config.BatchSize, accumulation, steps));
+    }
+
+    /// <summary>
+    /// The mean step of <paramref name="steps"/> timed ones (after two warm-up steps), each of <paramref name="accumulation"/>
+    /// full-context micro-batches of <paramref name="batchSize"/> random sequences, as a run's steps are made.
+    /// </summary>
+    public static StepBreakdown Breakdown(TrainingStep step, int batchSize, int accumulation, int steps)
+    {
+        var config = step.Model.Config;
+        var device = step.Model.Head.weight.device;
+        var times = new StepTimes();
+        double data = 0, total = 0;
+        for (int i = -2; i < steps; i++)
+        {
+            if (i == 0) (times.Forward, times.Backward, times.Update) = (0, 0, 0);
+            long start = Stopwatch.GetTimestamp();
+            var batches = Enumerable.Range(0, accumulation).Select(_ =>
+                new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device),
+                    randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device))).ToList();
+            double made = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            step.Step(batches, 1e-4, times);
+            foreach (var batch in batches) batch.Dispose();
+            if (i < 0) continue;
+            data += made;
+            total += Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        return new StepBreakdown(data / steps, times.Forward / steps, times.Backward / steps, times.Update / steps, total / steps);
     }
 
     /// <summary>Training tokens/s of full-context batches of random tokens, timed after two warm-up steps (optimizer state, kernels).</summary>

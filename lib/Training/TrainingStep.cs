@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tokens;
 using TorchSharp;
@@ -18,6 +19,18 @@ public sealed class NonFiniteLossException(double loss, double gradientNorm)
 
 /// <summary>What one optimizer step did.</summary>
 public readonly record struct StepResult(double Loss, double GradientNorm);
+
+/// <summary>
+/// Seconds spent in each part of the steps it was given to: forward passes (with the loss), backward passes (with the
+/// bf16 gradients' move into fp32), and the update (clipping, AdamW, clearing gradients, the bf16 copy). On a GPU
+/// each part waits for its kernels, so a timed step runs a little slower than an untimed one.
+/// </summary>
+public sealed class StepTimes
+{
+    public double Forward { get; set; }
+    public double Backward { get; set; }
+    public double Update { get; set; }
+}
 
 /// <summary>
 /// One optimizer step of a model, shared by pretraining, finetuning, the benchmark and notebook 04: forward and backward over
@@ -59,19 +72,32 @@ public sealed class TrainingStep : IDisposable
 
     public AdamW Optimizer { get; }
 
-    /// <summary>Runs the micro-batches, then one update at <paramref name="learningRate"/>; the loss is their mean.</summary>
-    public StepResult Step(IReadOnlyList<Batch> microBatches, double learningRate)
+    /// <summary>
+    /// Runs the micro-batches, then one update at <paramref name="learningRate"/>; the loss is their mean. With
+    /// <paramref name="times"/>, adds each part's seconds to it.
+    /// </summary>
+    public StepResult Step(IReadOnlyList<Batch> microBatches, double learningRate, StepTimes? times = null)
     {
         ComputeModel.train();
         double loss = 0;
         using var share = (1.0 / microBatches.Count).ToScalar();   // held, not implicit: see Scalars
+        long mark = Stopwatch.GetTimestamp();
+        double Lap()
+        {
+            if (Model.Head.weight.device.type == DeviceType.CUDA) cuda.synchronize(Model.Head.weight.device);
+            double seconds = Stopwatch.GetElapsedTime(mark).TotalSeconds;
+            mark = Stopwatch.GetTimestamp();
+            return seconds;
+        }
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
             var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths).Loss!;
+            if (times is not null) times.Forward += Lap();
             (microLoss * share).backward();
             loss += microLoss.item<float>() / microBatches.Count;
             if (_compute is not null) AccumulateGradientsInMaster();
+            if (times is not null) times.Backward += Lap();
         }
         double norm = nn.utils.clip_grad_norm_(_master, _clip);
         if (!double.IsFinite(loss) || !double.IsFinite(norm))
@@ -83,6 +109,7 @@ public sealed class TrainingStep : IDisposable
         Optimizer.Step(learningRate);
         ClearGradients();
         if (_compute is not null) CopyWeightsToCompute();
+        if (times is not null) times.Update += Lap();
         return new StepResult(loss, norm);
     }
 

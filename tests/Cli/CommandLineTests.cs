@@ -138,6 +138,24 @@ public class CommandLineTests
         Assert.Contains("libstdc++ fix", result.Output);
     }
 
+    /// <summary>The run's own model and step, its time split into parts that add up to it: what a student reads to see where training time goes.</summary>
+    [Fact]
+    public void Bench_model_times_a_runs_step_part_by_part()
+    {
+        var result = TestEnvironment.RunCli("bench", "model", "--run-preset", "smoke", "--set", "precision=fp32", "--set", "position=rotary", "--steps", "2");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("pretrain --preset smoke: ", result.Output);
+        Assert.Contains("Rotary", result.Output);   // --set reaches the model as it reaches a run's
+        Assert.Matches(@"batch 4 × 1 micro-batches; fp32", result.Output);
+        double Ms(string part) => double.Parse(System.Text.RegularExpressions.Regex.Match(result.Output, $@"│ {part} +│ +([\d.,]+) +│").Groups[1].Value.Replace(",", ""),
+            System.Globalization.CultureInfo.InvariantCulture);
+        string[] parts = ["data", "forward", "backward", "optimizer", "rest"];
+        Assert.All(parts[..4], p => Assert.True(Ms(p) > 0, $"{p} took no time"));
+        Assert.Equal(Ms("step"), parts.Sum(Ms), 0.5);   // printed to 0.1 ms, five roundings
+        Assert.Contains("set the batch, context and precision as a run does",
+            TestEnvironment.RunCli("bench", "model", "--run-preset", "smoke", "--batch", "2").Output);
+    }
+
     [Fact]
     public void Bench_model_measures_only_the_precisions_it_is_given()
     {
