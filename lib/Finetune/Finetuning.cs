@@ -20,7 +20,7 @@ public static class Finetuning
     /// <summary>The pretraining run a model comes from: the folder holding run.json and a metrics log at or above it, if any.</summary>
     public static string? PretrainingRun(string from)
     {
-        for (var dir = new DirectoryInfo(Directory.Exists(from) ? from : Path.GetDirectoryName(Path.GetFullPath(from))!); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(ModelFiles.Folder(from)); dir is not null; dir = dir.Parent)
             if (RunRecord<PretrainingConfig>.Exists(dir.FullName) && File.Exists(Path.Combine(dir.FullName, MetricsLog.MetricsFile))) return dir.FullName;
         return null;
     }

@@ -11,7 +11,7 @@ public static class ModelLoader
     public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder, Device? device = null, Action<string>? log = null)
     {
         var folder = ModelFiles.Folder(pathOrFolder);
-        if (!Path.Exists(pathOrFolder) || !HfGpt2Config.IsHuggingFaceFolder(folder)) return ModelFiles.Load(pathOrFolder, device: device);
+        if (!HfGpt2Config.IsHuggingFaceFolder(folder)) return ModelFiles.Load(pathOrFolder, device: device);
         var (model, tokenizer) = HfGpt2Folder.Import(folder, log);
         if (device is not null) model.to(device);
         return (model, tokenizer);

@@ -46,17 +46,19 @@ public static class ModelFiles
         return stateDict;
     }
 
-    /// <summary>The folder of a model given as a folder or as one of its files (model.safetensors, model.pt).</summary>
-    public static string Folder(string pathOrFolder) => Directory.Exists(pathOrFolder) ? pathOrFolder : Path.GetDirectoryName(Path.GetFullPath(pathOrFolder))!;
-
-    /// <summary>The folder of a model path that exists; an error naming the path as the user gave it when it does not.</summary>
-    static string ExistingFolder(string pathOrFolder) => Path.Exists(pathOrFolder) ? Folder(pathOrFolder)
+    /// <summary>
+    /// The folder of a model given as a folder or as one of its files (model.safetensors, model.pt); an error naming the
+    /// path as the user gave it when there is nothing there (its parent folder would hide the mistake).
+    /// </summary>
+    public static string Folder(string pathOrFolder) =>
+        Directory.Exists(pathOrFolder) ? pathOrFolder
+        : File.Exists(pathOrFolder) ? Path.GetDirectoryName(Path.GetFullPath(pathOrFolder))!
         : throw new FileNotFoundException($"model not found: {pathOrFolder} does not exist (give a run folder, a checkpoint folder, a model folder or its {Weights})", pathOrFolder);
 
     /// <summary>The shape of the model in a folder (its config.json).</summary>
     public static GptConfig LoadConfig(string pathOrFolder)
     {
-        var configPath = Path.Combine(ExistingFolder(pathOrFolder), ConfigFile);
+        var configPath = Path.Combine(Folder(pathOrFolder), ConfigFile);
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{Folder(pathOrFolder)} holds no model: {ConfigFile} (the model's shape) is missing", configPath);
         return GptConfig.Load(configPath);
     }
@@ -68,7 +70,7 @@ public static class ModelFiles
     /// </summary>
     public static (Gpt Model, TextTokenizer Tokenizer) Load(string pathOrFolder, Func<GptConfig, GptConfig>? adjust = null, Device? device = null)
     {
-        var folder = ExistingFolder(pathOrFolder);
+        var folder = Folder(pathOrFolder);
         var weights = Path.Combine(folder, Weights);
         if (!File.Exists(weights))
             throw new FileNotFoundException(File.Exists(Path.Combine(folder, HandIn))

@@ -43,6 +43,9 @@ public class ErrorMessageTests
         var result = TestEnvironment.RunCli("generate", "--model", missing, "--prompt", "Hello");
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"error: model not found: {missing} does not exist (give a run folder, a checkpoint folder, a model folder or its model.safetensors)", result.Output.Trim());
+        var finetune = TestEnvironment.RunCli("finetune", "--preset", "smoke", "--from", missing, "--out", Path.Combine(_folder, "finetune"));
+        Assert.Equal(1, finetune.ExitCode);
+        Assert.EndsWith($"error: model not found: {missing} does not exist (give a run folder, a checkpoint folder, a model folder or its model.safetensors)", finetune.Output.Trim());
     }
 
     [SkippableFact]
