@@ -56,10 +56,11 @@ public sealed class TaskFormats(TextTokenizer tokenizer, int contextLength, QaPr
     public Formatting Whole(string task, string id, string instruction, string input, string? response, int maxResponseTokens)
     {
         var responseTokens = response is null ? [] : Response(response);
-        int room = contextLength - Head(instruction).Length - 1 - (response is null ? maxResponseTokens : responseTokens.Length);
+        var head = Head(instruction);
+        int room = contextLength - head.Length - 1 - (response is null ? maxResponseTokens : responseTokens.Length);
         var inputTokens = tokenizer.Encode(input);
         if (inputTokens.Length > room) return Formatting.Drop("input does not fit in the context");
-        return new(new FormattedExample(task, id, [.. Head(instruction), .. inputTokens, ResponseStart], responseTokens, 0), null);
+        return new(new FormattedExample(task, id, [.. head, .. inputTokens, ResponseStart], responseTokens, 0), null);
     }
 
     /// <summary>How a generated response reads as an answer: text up to end of text, trimmed.</summary>

@@ -105,15 +105,6 @@ public static class TrainingBenchmark
     }
 
     /// <summary>Training tokens/s of full-context batches of random tokens, timed after two warm-up steps (optimizer state, kernels).</summary>
-    public static double TrainingTokensPerSecond(TrainingStep step, int batchSize, int steps)
-    {
-        var config = step.Model.Config;
-        var device = step.Model.Head.weight.device;
-        using var batch = new Batch(randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device),
-            randint(0, config.VocabSize, [batchSize, config.ContextLength], device: device));
-        for (int i = 0; i < 2; i++) step.Step([batch], 1e-4);
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) step.Step([batch], 1e-4);
-        return steps * (double)batchSize * config.ContextLength / clock.Elapsed.TotalSeconds;
-    }
+    public static double TrainingTokensPerSecond(TrainingStep step, int batchSize, int steps) =>
+        (double)batchSize * step.Model.Config.ContextLength / Breakdown(step, batchSize, accumulation: 1, steps).Total;
 }
