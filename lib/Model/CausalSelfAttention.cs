@@ -15,19 +15,22 @@ public sealed class CausalSelfAttention : Module<Tensor, AttentionScope, Tensor>
     // Field names are the state_dict names (nanoGPT / GPT-2): attn.c_attn.weight, attn.c_proj.bias …
     readonly Linear c_attn;        // queries, keys and values of all heads in one matmul
     readonly Linear c_proj;        // mixes the heads' outputs back into the residual stream
+    readonly RmsNorm? q_norm;      // QK-norm: each head's queries and keys RMS-normalised, one gain per dimension (Qwen3's)
+    readonly RmsNorm? k_norm;
     readonly Dropout attn_dropout;
     readonly Dropout resid_dropout;
     readonly int _heads, _width, _layer;
     readonly double _dropout;
-    readonly bool _rotary, _qkNorm;
+    readonly bool _rotary;
 
     /// <param name="layer">Which block this is: its slot in a <see cref="KvCache"/>.</param>
     public CausalSelfAttention(GptConfig config, int layer = 0) : base("attn")
     {
         (_heads, _width, _layer, _dropout) = (config.Heads, config.Width, layer, config.Dropout);
-        (_rotary, _qkNorm) = (config.Position == PositionEncoding.Rotary, config.QkNorm);
+        _rotary = config.Position == PositionEncoding.Rotary;
         c_attn = Linear(config.Width, 3 * config.Width, hasBias: config.Bias, device: CPU);
         c_proj = Linear(config.Width, config.Width, hasBias: config.Bias, device: CPU);
+        if (config.QkNorm) (q_norm, k_norm) = (new RmsNorm(config.HeadSize), new RmsNorm(config.HeadSize));
         attn_dropout = Dropout(config.Dropout);
         resid_dropout = Dropout(config.Dropout);
         Kind = config.Attention;
@@ -54,7 +57,7 @@ public sealed class CausalSelfAttention : Module<Tensor, AttentionScope, Tensor>
         var q = qkv[0].view(B, T, _heads, hs).transpose(1, 2);           // (B, nh, T, hs)
         var k = qkv[1].view(B, T, _heads, hs).transpose(1, 2);           // (B, nh, T, hs)
         var v = qkv[2].view(B, T, _heads, hs).transpose(1, 2);           // (B, nh, T, hs)
-        if (_qkNorm) (q, k) = (RmsNorm.Normalize(q), RmsNorm.Normalize(k));   // bounded scores, whatever the weights' scale
+        if (q_norm is not null && k_norm is not null) (q, k) = (q_norm.forward(q), k_norm.forward(k));   // bounded scores, whatever the weights' scale
         if (_rotary) (q, k) = (Rotary.Apply(q, scope.Positions), Rotary.Apply(k, scope.Positions));
         if (scope.Cache is { } cache) (k, v) = cache.Append(_layer, k, v);    // (B, nh, Tk, hs), Tk = cached + T
 

@@ -8,6 +8,7 @@ namespace LlmNotebooks.Model;
 /// <summary>
 /// RMSNorm: x / sqrt(mean(x²) + ε), times a learned gain. It drops LayerNorm's centring and bias, a little cheaper
 /// for the same effect in practice (Zhang and Sennrich 2019). The gain is named "weight", as PyTorch's RMSNorm has it.
+/// QK-norm uses one per head dimension on the queries and one on the keys, as Qwen3 does.
 /// </summary>
 public sealed class RmsNorm : Module<Tensor, Tensor>
 {
@@ -25,17 +26,11 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (Normalize(x, _epsilon) * weight).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The normalisation alone, without a gain (QK-norm uses it on queries and keys).</summary>
-    public static Tensor Normalize(Tensor x, double epsilon = 1e-5)
-    {
-        using var scope = NewDisposeScope();
         var wide = x.to(ScalarType.Float32);
-        using var eps = epsilon.ToScalar();
+        using var eps = _epsilon.ToScalar();
         // add(eps) alone would pass libtorch an implicit alpha of 1, which the GC may free during the call (see Scalars).
-        return (wide * wide.pow(Scalars.Two).mean([-1], keepdim: true).Plus(eps).rsqrt()).to(x.dtype).MoveToOuterDisposeScope();
+        var normalized = (wide * wide.pow(Scalars.Two).mean([-1], keepdim: true).Plus(eps).rsqrt()).to(x.dtype);
+        return (normalized * weight).MoveToOuterDisposeScope();
     }
 }
 

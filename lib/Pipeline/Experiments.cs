@@ -50,7 +50,7 @@ public static class Experiments
         // GPT-2's block is pinned so that every reference stays the one the experiments were first measured with,
         // whatever block the preset has since adopted (the Architecture experiment's variant is the preset's).
         _ => new(preset, ["max_steps=1000", "hours=null", "warmup_steps=100", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250",
-                "position=learned", "norm=layerNorm", "mlp=gelu", "qk_norm=false"],
+                "position=learned", "norm=layerNorm", "mlp=gelu", "qk_norm=false", "bias=true"],
             // Each variant is scored once at the end, on more examples than the preset's curve uses; the reference
             // mixes the tasks as the default does (10 % replay), the baseline the replay experiment measures against.
             [$"mixture={Mixture.Default}", "max_steps=800", "hours=null", "warmup_steps=50", "eval_interval=200", "sample_interval=800", "checkpoint_interval=200", "task_eval_interval=0"],

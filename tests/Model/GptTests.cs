@@ -124,6 +124,9 @@ public class GptTests
         using var swiglu = new Gpt(Small with { Mlp = MlpKind.SwiGlu });
         long hidden = (8 * C / 3 + 63) / 64 * 64;
         Assert.Equal(gpt2.ParameterCount() - L * (8 * C * C + 5 * C) + L * (3 * C * hidden + 2 * hidden + C), swiglu.ParameterCount());
+        using var qkNorm = new Gpt(Small with { QkNorm = true });
+        Assert.Equal(gpt2.ParameterCount() + L * 2 * (C / Small.Heads), qkNorm.ParameterCount());   // a gain per head dimension, queries and keys
+        Assert.Contains("transformer.h.1.attn.k_norm.weight", qkNorm.state_dict().Keys);
     }
 
     [Fact]
