@@ -14,7 +14,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
         public string Model { get; init; } = "";
 
         [CommandOption("--format <NAME>")]
-        [Description("hf: a Hugging Face GPT-2 folder (config.json, model.safetensors, generation_config.json, tokenizer files).")]
+        [Description("hf: a Hugging Face folder (config.json, model.safetensors, generation_config.json, tokenizer files): GPT-2's block as GPT2LMHeadModel, the modern block as Qwen3ForCausalLM (with QK-norm) or LlamaForCausalLM.")]
         [DefaultValue("hf")]
         public string Format { get; init; } = "hf";
 
@@ -33,8 +33,9 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportCommand.
         Platform.TorchRuntime.Initialize();
         var (model, tokenizer) = Model.ModelFiles.Load(settings.Model);
         long parameters = model.ParameterCount();
-        using (model) HfGpt2Folder.Export(model, tokenizer, Path.GetFullPath(settings.Out));
-        console.MarkupLine($"[green]exported[/] {parameters / 1e6:F1}M parameters ({Markup.Escape(tokenizer.Name)} tokenizer) to {Markup.Escape(Path.GetFullPath(settings.Out))}");
+        string architecture;
+        using (model) architecture = HfFolder.Export(model, tokenizer, Path.GetFullPath(settings.Out));
+        console.MarkupLine($"[green]exported[/] {parameters / 1e6:F1}M parameters as {architecture} ({Markup.Escape(tokenizer.Name)} tokenizer) to {Markup.Escape(Path.GetFullPath(settings.Out))}");
         return 0;
     }
 }

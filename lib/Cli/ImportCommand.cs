@@ -11,7 +11,7 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--from <DIR>")]
-        [Description("A Hugging Face GPT-2 folder (config.json, model.safetensors or its shards, vocab.json, merges.txt).")]
+        [Description("A Hugging Face GPT-2, Llama or Qwen3 folder (config.json, model.safetensors or its shards, vocab.json, merges.txt).")]
         public string From { get; init; } = "";
 
         [CommandOption("--out <DIR>")]
@@ -25,7 +25,7 @@ public sealed class ImportCommand(IAnsiConsole console) : Command<ImportCommand.
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
         Platform.TorchRuntime.Initialize();
-        var (model, tokenizer) = HfGpt2Folder.Import(settings.From, message => console.MarkupLine($"[yellow]{Markup.Escape(message)}[/]"));
+        var (model, tokenizer) = HfFolder.Import(settings.From, message => console.MarkupLine($"[yellow]{Markup.Escape(message)}[/]"));
         long parameters = model.ParameterCount();
         using (model) ModelFiles.Save(Path.GetFullPath(settings.Out), model, tokenizer);
         console.MarkupLine($"[green]imported[/] {parameters / 1e6:F1}M parameters ({Markup.Escape(tokenizer.Name)} tokenizer) to {Markup.Escape(Path.GetFullPath(settings.Out))}");

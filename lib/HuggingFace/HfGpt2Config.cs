@@ -9,7 +9,7 @@ namespace LlmNotebooks.HuggingFace;
 /// </summary>
 public sealed record HfGpt2Config
 {
-    public const string FileName = "config.json", ModelType = "gpt2";
+    public const string ModelType = "gpt2";
 
     [JsonPropertyName("model_type")] public string? ModelTypeName { get; init; }
     [JsonPropertyName("architectures")] public string[] Architectures { get; init; } = ["GPT2LMHeadModel"];
@@ -62,7 +62,6 @@ public sealed record HfGpt2Config
     /// <summary>Our config for this GPT-2; a setting we cannot reproduce exactly is an error naming it.</summary>
     public GptConfig ToGptConfig(string source)
     {
-        if (ModelTypeName != ModelType) throw new InvalidDataException($"{source}: model_type is '{ModelTypeName}', not gpt2; only GPT-2 folders can be imported");
         var mlp = Activation switch
         {
             "gelu" => MlpKind.Gelu,
@@ -75,16 +74,7 @@ public sealed record HfGpt2Config
         return new GptConfig(VocabSize, Positions, Layers, Heads, Width, Dropout: ResidualDropout, TiedEmbeddings: TieWordEmbeddings, Mlp: mlp).Validate();
     }
 
-    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, FileName), this, JsonFile.Readable);
+    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, HfFolder.ConfigFile), this, JsonFile.Readable);
 
-    public static HfGpt2Config Read(string folder) => JsonFile.Read<HfGpt2Config>(Path.Combine(folder, FileName), "a Hugging Face model config");
-
-    /// <summary>Whether a folder holds a Hugging Face model (its config.json names a model_type; ours does not).</summary>
-    public static bool IsHuggingFaceFolder(string folder)
-    {
-        var path = Path.Combine(folder, FileName);
-        if (!File.Exists(path)) return false;
-        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
-        return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("model_type", out _);
-    }
+    public static HfGpt2Config Read(string folder) => JsonFile.Read<HfGpt2Config>(Path.Combine(folder, HfFolder.ConfigFile), "a Hugging Face GPT-2 config");
 }

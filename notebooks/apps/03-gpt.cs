@@ -281,11 +281,12 @@ Show.Value(speeds.Select(s => new
 // Later models changed four things in GPT-2's block, each a switch of `GptConfig` here, so the report's experiments
 // can compare them at equal compute: **rotary** positions (queries and keys rotated by their position; no position
 // table), **RMSNorm** (no centring, no bias), a gated **SwiGLU** MLP with 8C/3 units (as many weights as GELU's 4C),
-// and **QK-norm** (queries and keys normalised before their dot product). The `cpu` preset trains with all four.
+// and **QK-norm** (each head's queries and keys RMS-normalised before their dot product, with a learned gain). The
+// `cpu` preset trains with all four and without biases: that is Qwen3's block, so `export` writes it as a Qwen3.
 
 // ---- cell 32
 var modernConfig = config with
-    { Position = PositionEncoding.Rotary, Norm = NormKind.RmsNorm, Mlp = MlpKind.SwiGlu, QkNorm = true };
+    { Position = PositionEncoding.Rotary, Norm = NormKind.RmsNorm, Mlp = MlpKind.SwiGlu, QkNorm = true, Bias = false };
 var modern = new Gpt(modernConfig, seed: 1);
 Console.WriteLine($"GPT-2 style: {model.ParameterCount():N0} parameters; modern: {modern.ParameterCount():N0} " +
                   $"(no position table, {config.MlpHidden} → {modern.Config.MlpHidden} MLP units)");

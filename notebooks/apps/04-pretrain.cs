@@ -56,12 +56,12 @@ var dataFolder = app.Parameter("dataFolder", "");     // empty: $LLMNB_DATA, els
 // setup.csx, which the notebook loads:
 var session = LlmNotebooks.Notebooks.NotebookSession.Start(dataFolder);
 var smoke = scale == "smoke";
-// The cpu preset's sizes, tokenizer and data, shortened to a few minutes, with GPT-2's block (notebook 03's); the
-// preset's own block is exercise 5.
+// The cpu preset's sizes, tokenizer and data, shortened to a few minutes, with GPT-2's block (notebook 03's, biases
+// included); the preset's own block is exercise 5.
 var config = smoke ? PretrainingConfig.Preset("smoke")
     : PretrainingConfig.Preset("cpu").With(["max_steps=240", "warmup_steps=40", "eval_interval=40", "eval_batches=20",
         "sample_interval=80", "checkpoint_interval=40",
-        "position=learned", "norm=layerNorm", "mlp=gelu", "qk_norm=false"]);
+        "position=learned", "norm=layerNorm", "mlp=gelu", "qk_norm=false", "bias=true"]);
 var runFolder = NotebookSession.RunFolder(smoke ? "pretrain-smoke" : "pretrain-minutes");
 // a fresh run each time the notebook runs
 if (Directory.Exists(runFolder)) Directory.Delete(runFolder, recursive: true);
@@ -327,31 +327,34 @@ else Console.WriteLine($"no run in {NotebookSession.Relative(hourRun)} yet");
 //    `precision=fp32` and `precision=bf16`: compare tokens/s and the final validation loss.
 // 4. Count trigrams instead of bigrams (the two previous tokens predict the next). How much lower is the bar, and how
 //    many distinct triples did you have to store?
-// 5. Remove the four block settings of the first cell (`position`, `norm`, `mlp`, `qk_norm`), so the run uses the cpu
-//    preset's own block (rotary positions, RMSNorm, SwiGLU, QK-norm). Compare the validation loss at step 240 with
-//    GPT-2's block.
+// 5. Remove the five block settings of the first cell (`position`, `norm`, `mlp`, `qk_norm`, `bias`), so the run uses
+//    the cpu preset's own block (Qwen3's: rotary positions, RMSNorm, SwiGLU, QK-norm, no biases). Compare the validation
+//    loss at step 240 with GPT-2's block.
 //
 // ## Going further
 //
 // **Handing the model to PyTorch.** TorchSharp trains on one machine. To pretrain further on several GPUs
-// (`environment.md`, *Beyond one GPU*), the model goes to PyTorch as a Hugging Face GPT-2 folder: `export --format hf`
-// on the command line, `HfGpt2Folder` here. The parameter names are already GPT-2's; what changes is the layout of the
-// four projections, which GPT-2 stores as Conv1D layers, `(in, out)` where our `Linear` is `(out, in)`. Only GPT-2's
-// block can go (exercise 5's cannot). Reading the folder back gives the same model, and
-// `python3 tools/pytorch/parity.py <folder> prompt.txt 20 out` runs it in an independent GPT-2 written in plain PyTorch:
+// (`environment.md`, *Beyond one GPU*), the model goes to PyTorch as a Hugging Face folder: `export --format hf` on the
+// command line, `HfFolder` here. GPT-2's block goes as `GPT2LMHeadModel`: the parameter names are already GPT-2's; what
+// changes is the layout of the four projections, which GPT-2 stores as Conv1D layers, `(in, out)` where our `Linear` is
+// `(out, in)`. Exercise 5's block goes as `Qwen3ForCausalLM` (as `LlamaForCausalLM` without QK-norm): every projection
+// is its own `Linear` there, so `c_attn` splits into `q_proj`, `k_proj` and `v_proj`, and the SwiGLU's `c_fc` into
+// `gate_proj` and `up_proj`. Reading the folder back gives the same model, and
+// `python3 tools/pytorch/parity.py <folder> prompt.txt 20 out` runs it in an independent GPT-2 (or Qwen3) written in
+// plain PyTorch:
 
 // ---- cell 29
 var hfFolder = Path.Combine(runFolder, "hf");
-HfGpt2Folder.Export(loaded, loadedTokenizer, hfFolder);
-var (roundTrip, _) = HfGpt2Folder.Import(hfFolder);
+var architecture = HfFolder.Export(loaded, loadedTokenizer, hfFolder);
+var (roundTrip, _) = HfFolder.Import(hfFolder);
 using (no_grad())
 {
     var promptIds = TokenBatch.Row(loadedTokenizer.Encode(prompt));
     var difference = (loaded.forward(promptIds).Logits - roundTrip.forward(promptIds).Logits).abs().max().item<float>();
     var ours = loaded.Blocks[0].Attention.state_dict()["c_attn.weight"].shape;
-    var theirs = LlmNotebooks.TensorFiles.SafeTensorsFile.Read(Path.Combine(hfFolder, HfGpt2Folder.Weights))
+    var theirs = LlmNotebooks.TensorFiles.SafeTensorsFile.Read(Path.Combine(hfFolder, HfFolder.Weights))
         ["transformer.h.0.attn.c_attn.weight"].shape;
-    Console.WriteLine($"c_attn: ours {string.Join("×", ours)}, GPT-2's file {string.Join("×", theirs)}; " +
+    Console.WriteLine($"{architecture}: c_attn ours {string.Join("×", ours)}, GPT-2's file {string.Join("×", theirs)}; " +
                       $"logits after export and import differ by at most {difference}");
 }
 roundTrip.Dispose();
@@ -368,7 +371,9 @@ Show.Value(Directory.GetFiles(hfFolder).Order().Select(f => new { File = Path.Ge
 //   Loshchilov and Hutter (2017), *SGDR* (cosine schedules): https://arxiv.org/abs/1608.03983
 // - Radford et al. (2019), GPT-2; Hoffmann et al. (2022), *Training Compute-Optimal Large Language Models* (how many
 //   tokens for a model size): https://arxiv.org/abs/2203.15556
-// - Hugging Face's GPT-2 (config fields, the Conv1D layout): https://huggingface.co/docs/transformers/model_doc/gpt2
+// - Hugging Face's GPT-2 (config fields, the Conv1D layout): https://huggingface.co/docs/transformers/model_doc/gpt2;
+//   Qwen3 and Llama (the modern block's config fields and parameter names): https://huggingface.co/docs/transformers/model_doc/qwen3,
+//   https://huggingface.co/docs/transformers/model_doc/llama
 // - The code behind this notebook: `lib/Training/TrainingStep.cs`, `lib/Training/Trainer.cs`, `lib/Training/Callbacks/`,
 //   `lib/Training/TrainingRun.cs`, `lib/Training/Pretraining.cs`.
 //

@@ -29,7 +29,7 @@ public class DistributedRecipeTests
         var (_, tokenizer) = CorpusPreparer.Prepare([corpus], "bpe:320", tokens, new CorpusPreparer.Options(ValFraction: 0.05));
         using var start = new Gpt(new GptConfig(VocabSize: 320, ContextLength: 32, Layers: 2, Heads: 2, Width: 32), seed: 1);
         var hf = Path.Combine(root, "hf-start");
-        HfGpt2Folder.Export(start, tokenizer, hf);
+        HfFolder.Export(start, tokenizer, hf);
 
         var trained = Path.Combine(root, "hf-trained");
         // --redirects/--tee: Debian 12's torchrun (torch 1.13 on Python 3.11) fails on their default "0" (it cannot
@@ -44,7 +44,7 @@ public class DistributedRecipeTests
         Assert.Equal(2, losses.Count);
         Assert.True(losses[1] < losses[0] - 1, output);
 
-        var (model, again) = HfGpt2Folder.Import(trained);
+        var (model, again) = HfFolder.Import(trained);
         using var _ = model;
         using var val = new TokenStream(tokens, ShardManifest.Val);
         var window = new long[33];

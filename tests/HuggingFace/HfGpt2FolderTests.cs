@@ -6,6 +6,7 @@ using LlmNotebooks.HuggingFace;
 using LlmNotebooks.Model;
 using LlmNotebooks.TensorFiles;
 using LlmNotebooks.Tests.TestSupport;
+using static LlmNotebooks.Tests.TestSupport.TestModels;
 using LlmNotebooks.Tokenization;
 using TorchSharp;
 using Xunit;
@@ -15,36 +16,9 @@ namespace LlmNotebooks.Tests.HuggingFace;
 
 public class HfGpt2FolderTests
 {
-    /// <summary>Text the tokenizers must agree on: contractions, numbers, runs of spaces and newlines, accents, CJK, emoji.</summary>
-    public const string Sample = "Hello world, it's a test: don't we'll they've.\n\n  Numbers 12345 and 3.14 cost $5!  Café au lait, naïve résumé.\n" +
-                                 "日本語のテキスト and 😀 emoji\ttabs   end";
-
     static readonly GptConfig Small = new(VocabSize: 512, ContextLength: 32, Layers: 2, Heads: 2, Width: 32);
 
     static readonly Lazy<TextTokenizer> Gpt2 = new(TextTokenizer.Gpt2);
-
-    /// <summary>Our BPE, learned here from the sample and a little more text, in its own folder.</summary>
-    public static TextTokenizer OurBpe()
-    {
-        var folder = TestEnvironment.TempFolder().FullName;
-        BpeTrainer.Train([Sample, "The quick brown fox jumps over the lazy dog. " + Sample, "the theory of the thing, the then and there"], vocabSize: 400, minFrequency: 1).Save(folder);
-        return TextTokenizer.FromFolder(folder);
-    }
-
-    /// <summary>A model whose every parameter is random (gains near 1, biases near 0 but not 0), so a swapped or misread tensor shows in the logits.</summary>
-    public static Gpt RandomModel(GptConfig config, long seed = 1)
-    {
-        var model = new Gpt(config, seed);
-        using var generator = new torch.Generator((ulong)seed + 100);
-        using var _ = no_grad();
-        foreach (var (name, p) in model.named_parameters())
-        {
-            using var noise = randn(p.shape, generator: generator);
-            if (name.Contains("ln_")) p.copy_(name.EndsWith(".weight") ? noise * 0.2 + 1 : noise * 0.1);
-            else p.copy_(noise * (name.EndsWith(".bias") ? 0.1 : 0.3));
-        }
-        return model;
-    }
 
     static Tensor Logits(Gpt model, int[] ids)
     {
@@ -56,7 +30,7 @@ public class HfGpt2FolderTests
     static string Export(Gpt model, TextTokenizer tokenizer)
     {
         var folder = TestEnvironment.TempFolder().FullName;
-        HfGpt2Folder.Export(model, tokenizer, folder);
+        HfFolder.Export(model, tokenizer, folder);
         return folder;
     }
 
@@ -82,7 +56,7 @@ public class HfGpt2FolderTests
         var tokenizer = OurBpe();
         var folder = Export(model, tokenizer);
 
-        var tensors = SafeTensorsFile.Read(Path.Combine(folder, HfGpt2Folder.Weights));
+        var tensors = SafeTensorsFile.Read(Path.Combine(folder, HfFolder.Weights));
         Assert.Equal([32, 96], tensors["transformer.h.0.attn.c_attn.weight"].shape);   // Conv1D: (in, out)
         Assert.Equal([128, 32], tensors["transformer.h.1.mlp.c_proj.weight"].shape);
         Assert.True(tensors["transformer.h.0.attn.c_attn.weight"].allclose(model.Blocks[0].Attention.state_dict()["c_attn.weight"].t(), rtol: 0, atol: 0));
@@ -91,12 +65,12 @@ public class HfGpt2FolderTests
         Assert.Equal([128], tensors["transformer.h.0.mlp.c_fc.bias"].shape);
         Assert.Equal([32], tensors["transformer.ln_f.bias"].shape);
 
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, HfGpt2Config.FileName)))!;
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, HfFolder.ConfigFile)))!;
         Assert.Equal("gpt2", (string)config["model_type"]!);
         Assert.Equal((512, 32, 2, 2, 32), ((int)config["vocab_size"]!, (int)config["n_positions"]!, (int)config["n_layer"]!, (int)config["n_head"]!, (int)config["n_embd"]!));
         Assert.Equal("gelu", (string)config["activation_function"]!);   // ours is exact GELU, not gelu_new
         Assert.Equal(tokenizer.Special(SpecialTokens.Response), (int)config["llmnb_special_tokens"]![SpecialTokens.Response]!);
-        var generation = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, HfGpt2Folder.GenerationConfig)))!;
+        var generation = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, HfFolder.GenerationConfig)))!;
         Assert.Equal(tokenizer.EndOfText, (int)generation["eos_token_id"]!);
         var fast = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, HfTokenizerFiles.FastFile)))!;
         Assert.Equal(SpecialTokens.All, fast["added_tokens"]!.AsArray().Select(t => (string)t!["content"]!));
@@ -114,7 +88,7 @@ public class HfGpt2FolderTests
         var tokenizer = OurBpe();
         var folder = Export(model, tokenizer);
 
-        var (imported, again) = HfGpt2Folder.Import(folder);
+        var (imported, again) = HfFolder.Import(folder);
         using var _ = imported;
         var ids = tokenizer.Encode(Sample)[..30];
         Assert.Equal(0, (Logits(model, ids) - Logits(imported, ids)).abs().max().item<float>());
@@ -124,25 +98,29 @@ public class HfGpt2FolderTests
     }
 
     [Theory]
-    [InlineData("rotary", "rotary")]
-    [InlineData("rmsNorm", "RMSNorm")]
-    [InlineData("swiGlu", "MLP")]
-    [InlineData("qkNorm", "QK-norm")]
-    [InlineData("prefixLm", "prefix-LM")]
-    public void Export_refuses_a_model_gpt2_cannot_hold_and_says_why(string feature, string reason)
+    [InlineData("rotary", "rotary positions (GPT-2", "LayerNorm (Llama")]
+    [InlineData("rmsNorm", "RMSNorm (GPT-2", "learned positions (Llama")]
+    [InlineData("swiGlu", "a SwiGlu MLP (GPT-2", "learned positions (Llama")]
+    [InlineData("qkNorm", "QK-norm (GPT-2", "learned positions (Llama")]
+    [InlineData("prefixLm", "prefix-LM mask (GPT-2", "prefix-LM mask (Llama")]
+    [InlineData("qwen3WithBiases", "rotary positions (GPT-2", "QK-norm with MLP biases")]
+    public void Export_refuses_a_model_no_architecture_holds_and_says_why(string feature, string gpt2Reason, string llamaReason)
     {
+        var modern = Small with { Position = PositionEncoding.Rotary, Norm = NormKind.RmsNorm, Mlp = MlpKind.SwiGlu };
         var config = feature switch
         {
             "rotary" => Small with { Position = PositionEncoding.Rotary },
             "rmsNorm" => Small with { Norm = NormKind.RmsNorm },
             "swiGlu" => Small with { Mlp = MlpKind.SwiGlu },
             "qkNorm" => Small with { QkNorm = true },
-            _ => Small with { PromptAttention = PromptAttention.Bidirectional },
+            "prefixLm" => modern with { PromptAttention = PromptAttention.Bidirectional },
+            _ => modern with { QkNorm = true, Bias = true },
         };
         using var model = new Gpt(config, seed: 1);
         var folder = Path.Combine(TestEnvironment.TempFolder().FullName, "hf");
-        var error = Assert.Throws<UserError>(() => HfGpt2Folder.Export(model, OurBpe(), folder));
-        Assert.Contains(reason, error.Message);
+        var error = Assert.Throws<UserError>(() => HfFolder.Export(model, OurBpe(), folder));
+        Assert.Contains(gpt2Reason, error.Message);
+        Assert.Contains(llamaReason, error.Message);
         Assert.False(Directory.Exists(folder));   // nothing half-written
     }
 
@@ -154,7 +132,7 @@ public class HfGpt2FolderTests
         var folder = TranformersStyleGpt2(model);
 
         var messages = new List<string>();
-        var (imported, tokenizer) = HfGpt2Folder.Import(folder, messages.Add);
+        var (imported, tokenizer) = HfFolder.Import(folder, messages.Add);
         using var _ = imported;
         Assert.Equal(TextTokenizer.Gpt2Name, tokenizer.Kind);
         Assert.Equal(50304, imported.Config.VocabSize);
@@ -171,15 +149,15 @@ public class HfGpt2FolderTests
     {
         var exported = Export(model, Gpt2.Value);
         var folder = TestEnvironment.TempFolder().FullName;
-        var tensors = SafeTensorsFile.Read(Path.Combine(exported, HfGpt2Folder.Weights))
+        var tensors = SafeTensorsFile.Read(Path.Combine(exported, HfFolder.Weights))
             .ToDictionary(t => t.Key["transformer.".Length..], t => t.Value);
         for (int layer = 0; layer < model.Config.Layers; layer++)
             tensors[$"h.{layer}.attn.bias"] = ones(16, 16).tril().view(1, 1, 16, 16);
-        SafeTensorsFile.Write(Path.Combine(folder, HfGpt2Folder.Weights), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(exported, HfGpt2Config.FileName)))!.AsObject();
+        SafeTensorsFile.Write(Path.Combine(folder, HfFolder.Weights), tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(exported, HfFolder.ConfigFile)))!.AsObject();
         config.Remove("llmnb_special_tokens");
         config["activation_function"] = "gelu_new";
-        File.WriteAllText(Path.Combine(folder, HfGpt2Config.FileName), config.ToJsonString());
+        File.WriteAllText(Path.Combine(folder, HfFolder.ConfigFile), config.ToJsonString());
         var vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(exported, BpeVocabulary.VocabFile)))!
             .Where(v => v.Value <= 50256).ToDictionary();
         File.WriteAllText(Path.Combine(folder, BpeVocabulary.VocabFile), JsonSerializer.Serialize(vocab));
@@ -191,23 +169,23 @@ public class HfGpt2FolderTests
     public void A_folder_of_another_kind_is_refused_by_name()
     {
         var folder = TestEnvironment.TempFolder().FullName;
-        File.WriteAllText(Path.Combine(folder, HfGpt2Config.FileName), """{"model_type": "llama", "vocab_size": 32000}""");
-        var error = Assert.Throws<InvalidDataException>(() => HfGpt2Folder.Import(folder));
-        Assert.Contains("model_type is 'llama', not gpt2", error.Message);
+        File.WriteAllText(Path.Combine(folder, HfFolder.ConfigFile), """{"model_type": "mistral", "vocab_size": 32000}""");
+        var error = Assert.Throws<InvalidDataException>(() => HfFolder.Import(folder));
+        Assert.Contains("model_type is 'mistral'; the folders this program reads are gpt2, llama, qwen3", error.Message);
 
         using var model = RandomModel(Small);
         var exported = Export(model, OurBpe());
-        File.Delete(Path.Combine(exported, HfGpt2Folder.Weights));
+        File.Delete(Path.Combine(exported, HfFolder.Weights));
         File.WriteAllText(Path.Combine(exported, "pytorch_model.bin"), "");
-        Assert.Contains("safe_serialization=True", Assert.Throws<FileNotFoundException>(() => HfGpt2Folder.Import(exported)).Message);
+        Assert.Contains("safe_serialization=True", Assert.Throws<FileNotFoundException>(() => HfFolder.Import(exported)).Message);
     }
 
     public static TheoryData<string> Tokenizers => ["ours", "gpt2"];
 
     /// <summary>
     /// The exported folder in an independent implementation (tools/pytorch/gpt2.py: GPT-2's equations in plain
-    /// PyTorch, its own safetensors reader and byte-level BPE): the same prompt ids, the same logits, the same
-    /// greedy continuation.
+    /// PyTorch, with hf_files.py's own safetensors reader and byte-level BPE from tokenizer.json): the same prompt ids,
+    /// the same logits, the same greedy continuation.
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(Tokenizers))]
@@ -226,23 +204,5 @@ public class HfGpt2FolderTests
         Assert.True(diff <= 1e-4, $"max |logit difference| {diff:E2}");
         var greedy = TokenGenerator.Generate(model, [ids], new DecodingOptions(MaxNewTokens: 8, VocabularyLimit: tokenizer.VocabSize))[0];
         Assert.Equal(reference.Greedy, greedy);
-    }
-}
-
-/// <summary>tools/pytorch/parity.py on a folder: its tokenization, logits and greedy continuation of a prompt.</summary>
-public sealed record PytorchReference(int[] PromptIds, int[] Greedy, Tensor Logits)
-{
-    public static PytorchReference Run(string folder, string prompt, int newTokens)
-    {
-        var work = TestEnvironment.TempFolder().FullName;
-        var promptFile = Path.Combine(work, "prompt.txt");
-        File.WriteAllText(promptFile, prompt);
-        var (code, output) = Python.RunFile(Path.Combine(TestEnvironment.Root, "tools", "pytorch", "parity.py"), folder, promptFile, newTokens.ToString(), work);
-        Assert.True(code == 0, output);
-        var ids = JsonNode.Parse(File.ReadAllText(Path.Combine(work, "ids.json")))!;
-        int[] prompts = [.. ids["prompt"]!.AsArray().Select(i => (int)i!)];
-        var raw = File.ReadAllBytes(Path.Combine(work, "logits.f32"));
-        var logits = torch.tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw).ToArray(), [prompts.Length, (int)ids["vocab_size"]!]);
-        return new PytorchReference(prompts, [.. ids["greedy"]!.AsArray().Select(i => (int)i!)], logits);
     }
 }

@@ -1,11 +1,9 @@
-"""GPT-2 in plain PyTorch, written from the model's equations, for the other side of the hand-off.
+"""The files of a Hugging Face model folder, read and written with nothing but torch.
 
-It reads and writes the Hugging Face GPT-2 folders that `export --format hf` writes and `import` reads
-(config.json, model.safetensors, vocab.json + merges.txt), with nothing but torch: no transformers, no
-safetensors, no tokenizers package, so it runs wherever Debian's python3-torch does. The parity test uses it as
-an independent implementation; pretrain_ddp.py trains it on several processes or machines.
-
-Weights keep GPT-2's layout: the four projections are Conv1D, y = x @ W + b with W of shape (in, out).
+No transformers, no safetensors, no tokenizers package: this runs wherever Debian's python3-torch does. It reads
+what `export --format hf` writes and `import` reads (config.json, model.safetensors, tokenizer.json or vocab.json +
+merges.txt), and holds what the two reference models (gpt2.py, llama.py) share: their weights by the folder's names
+and a greedy loop. hf_models.py picks the model a folder's config names.
 """
 import json
 import math
@@ -14,7 +12,6 @@ import struct
 import unicodedata
 
 import torch
-import torch.nn.functional as F
 
 DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64, "I64": torch.int64}
 NAMES = {v: k for k, v in DTYPES.items()}
@@ -55,66 +52,22 @@ def write_safetensors(path, tensors):
     os.replace(path + ".part", path)
 
 
-# --- the model ---------------------------------------------------------------------------------------------
+# --- a model's weights by the folder's names -------------------------------------------------------------
 
-def gelu(x, tanh):
-    if tanh:  # GPT-2's own approximation ("gelu_new")
-        return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
-    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))
+class NamedWeights(torch.nn.Module):
+    """Parameters kept under the folder's own names (transformer.h.0.attn.c_attn.weight, model.layers.0.mlp.up_proj.weight ...)."""
 
-
-def layer_norm(x, gain, bias, eps):
-    mean = x.mean(-1, keepdim=True)
-    var = ((x - mean) ** 2).mean(-1, keepdim=True)
-    return (x - mean) / torch.sqrt(var + eps) * gain + bias
-
-
-class GPT2(torch.nn.Module):
-    """Parameters named as transformers names them (transformer.h.0.attn.c_attn.weight ...)."""
-
-    def __init__(self, config, tensors):
+    def __init__(self, tensors):
         super().__init__()
-        self.config = config
-        self.tanh = config.get("activation_function", "gelu_new") != "gelu"
-        self.eps = config.get("layer_norm_epsilon", 1e-5)
-        tied = config.get("tie_word_embeddings", True)
-        weights = {}
-        for name, t in tensors.items():
-            name = name if name.startswith("transformer.") or name == "lm_head.weight" else "transformer." + name
-            if name.endswith(".attn.bias") or name.endswith(".attn.masked_bias") or (tied and name == "lm_head.weight"):
-                continue
-            weights[name] = t.float()
-        self.names = sorted(weights)
-        self.weights = torch.nn.ParameterList([torch.nn.Parameter(weights[n].clone()) for n in self.names])
+        self.names = sorted(tensors)
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(tensors[n].float().clone()) for n in self.names])
         self.index = {n: i for i, n in enumerate(self.names)}
-        self.tied = tied
 
     def w(self, name):
         return self.weights[self.index[name]]
 
-    def forward(self, ids):
-        """Logits (B, T, V) for token ids (B, T)."""
-        c = self.config
-        B, T = ids.shape
-        C, nh = c["n_embd"], c["n_head"]
-        hs = C // nh
-        x = self.w("transformer.wte.weight")[ids] + self.w("transformer.wpe.weight")[:T]
-        causal = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
-        for layer in range(c["n_layer"]):
-            p = f"transformer.h.{layer}."
-            h = layer_norm(x, self.w(p + "ln_1.weight"), self.w(p + "ln_1.bias"), self.eps)
-            qkv = h @ self.w(p + "attn.c_attn.weight") + self.w(p + "attn.c_attn.bias")              # (B, T, 3C)
-            q, k, v = (part.view(B, T, nh, hs).transpose(1, 2) for part in qkv.split(C, dim=-1))   # (B, nh, T, hs)
-            scores = (q @ k.transpose(-2, -1)) / math.sqrt(hs)                                       # (B, nh, T, T)
-            attention = torch.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)
-            y = (attention @ v).transpose(1, 2).reshape(B, T, C)
-            x = x + y @ self.w(p + "attn.c_proj.weight") + self.w(p + "attn.c_proj.bias")
-            h = layer_norm(x, self.w(p + "ln_2.weight"), self.w(p + "ln_2.bias"), self.eps)
-            h = gelu(h @ self.w(p + "mlp.c_fc.weight") + self.w(p + "mlp.c_fc.bias"), self.tanh)
-            x = x + h @ self.w(p + "mlp.c_proj.weight") + self.w(p + "mlp.c_proj.bias")
-        x = layer_norm(x, self.w("transformer.ln_f.weight"), self.w("transformer.ln_f.bias"), self.eps)
-        head = self.w("transformer.wte.weight") if self.tied else self.w("lm_head.weight")
-        return x @ head.T
+    def has(self, name):
+        return name in self.index
 
     def state(self):
         return {n: self.w(n) for n in self.names}
@@ -124,28 +77,12 @@ class GPT2(torch.nn.Module):
         """The most likely next token, new_tokens times (no cache: the whole sequence each step)."""
         out = list(ids)
         for _ in range(new_tokens):
-            logits = self.forward(torch.tensor([out[-self.config["n_positions"]:]]))[0, -1, :limit]
+            logits = self.forward(torch.tensor([out[-self.context:]]))[0, -1, :limit]
             out.append(int(logits.argmax()))
         return out[len(ids):]
 
 
-def load(folder):
-    with open(os.path.join(folder, "config.json")) as f:
-        config = json.load(f)
-    return GPT2(config, read_safetensors(os.path.join(folder, "model.safetensors")))
-
-
-def save(model, folder, source):
-    """The trained weights as a GPT-2 folder: the source folder's other files, these weights."""
-    os.makedirs(folder, exist_ok=True)
-    for name in os.listdir(source):
-        if name != "model.safetensors":
-            with open(os.path.join(source, name), "rb") as f, open(os.path.join(folder, name), "wb") as g:
-                g.write(f.read())
-    write_safetensors(os.path.join(folder, "model.safetensors"), model.state())
-
-
-# --- byte-level BPE from vocab.json and merges.txt ----------------------------------------------------------
+# --- byte-level BPE from tokenizer.json, or vocab.json and merges.txt ---------------------------------------
 
 def bytes_to_unicode():
     printable = [b for b in range(256) if ord("!") <= b <= ord("~") or 0xA1 <= b <= 0xAC or 0xAE <= b <= 0xFF]
@@ -193,11 +130,22 @@ def chunks(text):
 
 
 class Tokenizer:
+    """GPT-2's byte-level BPE. tokenizer.json (what AutoTokenizer reads) where the folder has it, else vocab.json + merges.txt."""
+
     def __init__(self, folder):
-        with open(os.path.join(folder, "vocab.json"), encoding="utf-8") as f:
-            self.vocab = json.load(f)
-        with open(os.path.join(folder, "merges.txt"), encoding="utf-8") as f:
-            pairs = [tuple(line.split(" ")) for line in f.read().split("\n") if line and not line.startswith("#version")]
+        fast = os.path.join(folder, "tokenizer.json")
+        if os.path.exists(fast):
+            with open(fast, encoding="utf-8") as f:
+                model = json.load(f)["model"]
+            if model.get("type") != "BPE":
+                raise SystemExit(f"{fast}: a {model.get('type')} tokenizer, not byte-level BPE")
+            self.vocab = model["vocab"]
+            pairs = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]   # "a b" or ["a", "b"]
+        else:
+            with open(os.path.join(folder, "vocab.json"), encoding="utf-8") as f:
+                self.vocab = json.load(f)
+            with open(os.path.join(folder, "merges.txt"), encoding="utf-8") as f:
+                pairs = [tuple(line.split(" ")) for line in f.read().split("\n") if line and not line.startswith("#version")]
         self.ranks = {pair: rank for rank, pair in enumerate(pairs)}
         self.byte_char = bytes_to_unicode()
 

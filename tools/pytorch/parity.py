@@ -1,4 +1,4 @@
-"""Runs an exported GPT-2 folder in gpt2.py and writes what it computed, for the parity test to compare.
+"""Runs an exported folder in its reference model (gpt2.py or llama.py) and writes what it computed, for the parity test.
 
     python3 parity.py <hf folder> <prompt file> <new tokens> <out folder>
 
@@ -12,15 +12,16 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gpt2  # noqa: E402
+import hf_files  # noqa: E402
+import hf_models  # noqa: E402
 
 folder, prompt_file, new_tokens, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 torch.set_default_dtype(torch.float64)
 with open(prompt_file, encoding="utf-8") as f:
     prompt = f.read()
-tokenizer = gpt2.Tokenizer(folder)
+tokenizer = hf_files.Tokenizer(folder)
 ids = tokenizer.encode(prompt)
-model = gpt2.load(folder).double()
+model = hf_models.load(folder).double()
 with torch.no_grad():
     logits = model(torch.tensor([ids]))[0].float()
 limit = max(tokenizer.vocab.values()) + 1   # no continuation into the padded rows of the vocabulary

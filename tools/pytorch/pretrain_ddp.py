@@ -26,7 +26,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gpt2  # noqa: E402
+import hf_models  # noqa: E402
 
 
 def arguments():
@@ -88,8 +88,8 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
     torch.manual_seed(args.seed)
 
-    model = gpt2.load(args.init).to(device)
-    context = args.context or model.config["n_positions"]
+    model = hf_models.load(args.init).to(device)
+    context = args.context or model.context
     micro = args.batch * context * world
     if args.tokens_per_step % micro:
         raise SystemExit(f"--tokens-per-step {args.tokens_per_step} is not a multiple of batch × context × ranks ({micro})")
@@ -137,7 +137,7 @@ def main():
                   f"{(step + 1) * args.tokens_per_step / seconds:,.0f} tokens/s", flush=True)
     if rank == 0:
         print(f"validation loss {validation():.4f}", flush=True)
-        gpt2.save(model, args.out, args.init)
+        hf_models.save(model, args.out, args.init)
         print(f"model: {args.out}", flush=True)
     dist.barrier()
     dist.destroy_process_group()
