@@ -1,4 +1,4 @@
-"""Pretrains an exported GPT-2 folder on several GPUs or machines with PyTorch's DistributedDataParallel.
+"""Pretrains an exported folder (GPT-2, Llama or Qwen3) on several GPUs or machines with DistributedDataParallel.
 
 The hand-off for runs larger than one GPU (TorchSharp has no distributed training):
 
@@ -8,8 +8,9 @@ The hand-off for runs larger than one GPU (TorchSharp has no distributed trainin
     dotnet run -c Release -- import --from hf/trained --out runs/gpu/pretrain-ddp             # finetune, evaluate, report here
 
 Multi-node: the same command on every node with --nnodes, --node_rank and --rdzv_endpoint (see torchrun --help).
-The token shards are the ones `prepare` writes (manifest.json + raw little-endian ids), read in place. Every rank
-draws its own random windows; gradients are averaged across ranks each optimizer step. The learning-rate schedule,
+The model is the folder's own: hf_models.py reads its config.json and runs gpt2.py or llama.py, and the trained
+weights are written as a folder of the same kind. The token shards are the ones `prepare` writes (manifest.json +
+raw little-endian ids), read in place. Every rank draws its own random windows; gradients are averaged across ranks each optimizer step. The learning-rate schedule,
 AdamW groups and clipping are the ones our trainer uses. On CUDA the passes run in bf16 autocast, matmuls in TF32;
 on CPUs (gloo) in fp32, which is how the recipe is tested on a machine without GPUs.
 """
@@ -31,9 +32,9 @@ import hf_models  # noqa: E402
 
 def arguments():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--init", required=True, help="GPT-2 folder to start from (export --format hf)")
+    p.add_argument("--init", required=True, help="Hugging Face folder to start from (export --format hf)")
     p.add_argument("--tokens", required=True, help="token shards folder (prepare), holding manifest.json")
-    p.add_argument("--out", required=True, help="GPT-2 folder to write the trained model to")
+    p.add_argument("--out", required=True, help="folder to write the trained model to (the same kind)")
     p.add_argument("--steps", type=int, default=6800)
     p.add_argument("--batch", type=int, default=12, help="sequences per micro-batch per rank")
     p.add_argument("--context", type=int, default=None, help="window length (default: the model's n_positions)")
@@ -135,7 +136,14 @@ def main():
             seconds = time.time() - clock
             print(f"step {step + 1}/{args.steps}  loss {loss:.4f}  grad norm {float(norm):.3f}  "
                   f"{(step + 1) * args.tokens_per_step / seconds:,.0f} tokens/s", flush=True)
+    # DDP averages the gradients, so every rank takes the same steps: their weights must be identical.
+    flat = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    first = flat.clone()
+    dist.broadcast(first, src=0)
+    difference = (flat - first).abs().max()
+    dist.all_reduce(difference, op=dist.ReduceOp.MAX)
     if rank == 0:
+        print(f"largest weight difference between ranks: {float(difference):.3g}", flush=True)
         print(f"validation loss {validation():.4f}", flush=True)
         hf_models.save(model, args.out, args.init)
         print(f"model: {args.out}", flush=True)
