@@ -70,10 +70,10 @@ public static class CommandLine
             .WithExample("generate", "--model", "runs/cpu/pretrain", "--prompt", "The meaning of life is")
             .WithExample("generate", "--model", "runs/cpu/finetune", "--prompts", "prompts.txt", "--greedy");
         config.AddCommand<ExportCommand>("export")
-            .WithDescription("Write a model as a Hugging Face GPT-2 folder (transformers' GPT2LMHeadModel and AutoTokenizer load it), e.g. to pretrain further with PyTorch's distributed tools.")
+            .WithDescription("Write a model as a Hugging Face folder (GPT2LMHeadModel, Qwen3ForCausalLM or LlamaForCausalLM, whichever holds it exactly; AutoModelForCausalLM and AutoTokenizer load it), e.g. to pretrain further with PyTorch's distributed tools.")
             .WithExample("export", "--model", "runs/cpu/pretrain", "--format", "hf", "--out", "hf/cpu-pretrain");
         config.AddCommand<ImportCommand>("import")
-            .WithDescription("Read a Hugging Face GPT-2 folder (GPT-2 itself, or one exported here and trained elsewhere) into a model folder of ours.")
+            .WithDescription("Read a Hugging Face GPT-2, Llama or Qwen3 folder (GPT-2 itself, or one exported here and trained elsewhere) into a model folder of ours.")
             .WithExample("import", "--from", "hf/gpt2", "--out", "runs/imported/gpt2");
         config.AddCommand<ExperimentsCommand>("experiments")
             .WithDescription("Run the report's ablations at equal compute (decoders, prompt order, prefix LM, replay, architecture, pretraining data) into runs/<preset>/experiments.")
