@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using LlmNotebooks.HuggingFace;
 using LlmNotebooks.Model;
 using LlmNotebooks.Platform;
 using LlmNotebooks.Training;
@@ -37,13 +38,23 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         [Description("With --run-preset: a pretraining setting, as `pretrain --set` takes it (repeatable), e.g. --set precision=fp32 --set batch_size=4.")]
         public string[] Overrides { get; init; } = [];
 
+        [CommandOption("--vs-pytorch")]
+        [Description("With --run-preset: alternate with the same step in PyTorch (tools/pytorch/bench_peer.py, on the same weights, batch and precision) and print both and their ratio.")]
+        public bool VsPytorch { get; init; }
+
+        [CommandOption("--rounds <N>")]
+        [Description("With --vs-pytorch: how many times to alternate ours and PyTorch's.")]
+        [DefaultValue(3)]
+        public int Rounds { get; init; } = 3;
+
         [CommandOption("--steps <N>")]
         [Description("Timed training steps per preset (after 2 warm-up steps).")]
         [DefaultValue(5)]
         public int Steps { get; init; } = 5;
 
         public override ValidationResult Validate() =>
-            Batch is <= 0 || Context is <= 0 || Steps <= 0 ? ValidationResult.Error("--batch, --context and --steps must be positive")
+            Batch is <= 0 || Context is <= 0 || Steps <= 0 || Rounds <= 0 ? ValidationResult.Error("--batch, --context, --steps and --rounds must be positive")
+            : RunPreset is null && VsPytorch ? ValidationResult.Error("--vs-pytorch goes with --run-preset")
             : RunPreset is null && Overrides.Length > 0 ? ValidationResult.Error("--set goes with --run-preset (model presets take --batch and --context)")
             : RunPreset is not null && (Batch is not null || Context is not null || Precision is not null)
                 ? ValidationResult.Error("with --run-preset, set the batch, context and precision as a run does: --set batch_size=…, --set context_length=…, --set precision=…")
@@ -57,8 +68,10 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         TorchRuntime.Initialize();
         if (settings.RunPreset is { } runPreset)
         {
-            ShowRunStep(runPreset, TrainingBenchmark.OfRun(Pretraining.Config(runPreset, settings.Overrides, PipelineFolders.ForPreset(runPreset).Pretrain, resume: false),
-                settings.Steps, message => console.MarkupLine(Markup.Escape(message))));
+            var run = Pretraining.Config(runPreset, settings.Overrides, PipelineFolders.ForPreset(runPreset).Pretrain, resume: false);
+            void Log(string message) => console.MarkupLine(Markup.Escape(message));
+            if (settings.VsPytorch) ShowPeerRounds(runPreset, PytorchPeer.Compare(run, settings.Steps, settings.Rounds, Log));
+            else ShowRunStep(runPreset, TrainingBenchmark.OfRun(run, settings.Steps, Log));
             return 0;
         }
         var presets = settings.Presets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -97,11 +110,31 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         return 0;
     }
 
-    void ShowRunStep(string preset, RunStepResult r)
+    void ShowRunModel(string preset, RunStepResult r)
     {
         var m = r.Model;
         console.MarkupLine($"pretrain --preset {Markup.Escape(preset)}: {m.Layers} layers × {m.Heads} heads, width {m.Width}, context {m.ContextLength}, {m.Position}, {m.Norm}, {m.Mlp}" +
-                           $"{(m.QkNorm ? ", QK-norm" : "")}; {r.Parameters / 1e6:F1}M parameters; batch {r.BatchSize} × {r.Accumulation} micro-batches; {r.Precision.Used.Name()}");
+                           $"{(m.QkNorm ? ", QK-norm" : "")}{(m.Bias ? ", biases" : "")}; {r.Parameters / 1e6:F1}M parameters; batch {r.BatchSize} × {r.Accumulation} micro-batches; {r.Precision.Used.Name()}");
+    }
+
+    void ShowPeerRounds(string preset, IReadOnlyList<PeerRound> rounds)
+    {
+        ShowRunModel(preset, rounds[0].Ours);
+        var median = rounds.OrderBy(r => r.Ratio).ElementAt(rounds.Count / 2);
+        console.MarkupLine($"ours / PyTorch {Markup.Escape(median.Peer.Torch)} ({median.Peer.Threads} threads): median [bold]{median.Ratio:F2}x[/] over {rounds.Count} alternating rounds " +
+                           $"({string.Join(", ", rounds.Select(r => $"{r.Ratio:F2}x"))}); the median round, part by part:");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("part of a step", "ours, ms", "PyTorch, ms");
+        foreach (var ((part, ours), (_, theirs)) in median.Ours.Step.Parts.Zip(median.Peer.Breakdown.Parts))
+            table.AddRow(part, $"{1000 * ours:N1}", $"{1000 * theirs:N1}");
+        table.AddRow("[bold]step[/]", $"[bold]{1000 * median.Ours.Step.Total:N1}[/]", $"[bold]{1000 * median.Peer.Step:N1}[/]");
+        table.AddRow("tokens/s", $"{median.Ours.TokensPerSecond:N0}", $"{median.Peer.TokensPerSecond:N0}");
+        console.Write(table);
+        console.MarkupLine($"ours: {Markup.Escape(median.Ours.Mfu)}");
+    }
+
+    void ShowRunStep(string preset, RunStepResult r)
+    {
+        ShowRunModel(preset, r);
         console.MarkupLine($"[bold]{r.TokensPerSecond:N0}[/] training tokens/s, {Markup.Escape(r.Mfu)}");
         var table = new Table().Border(TableBorder.Rounded).AddColumns("part of a step", "ms", "share");
         foreach (var (part, seconds) in r.Step.Parts) table.AddRow(part, $"{1000 * seconds:N1}", $"{seconds / r.Step.Total:P1}");

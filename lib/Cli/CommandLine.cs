@@ -89,7 +89,9 @@ public static class CommandLine
         {
             bench.SetDescription("Benchmarks: throughput on this machine.");
             bench.AddCommand<BenchModelCommand>("model")
-                .WithDescription("Training tokens/s (forward + backward + AdamW), MFU against the measured matmul ceiling, generation tokens/s with and without the KV cache, fp32 and bf16.");
+                .WithDescription("Training tokens/s (forward + backward + AdamW), MFU against the measured matmul ceiling, generation tokens/s with and without the KV cache, fp32 and bf16; a run's step part by part, and against PyTorch.")
+                .WithExample("bench", "model", "--run-preset", "cpu")
+                .WithExample("bench", "model", "--run-preset", "cpu", "--vs-pytorch", "--rounds", "3");
             bench.AddCommand<BenchTokenizeCommand>("tokenize")
                 .WithDescription("Tokenization throughput (MB/s, tokens/s) at 1..N threads on the OpenWebText files.");
         });

@@ -19,8 +19,12 @@ public static class HfFolder
     public const string ConfigFile = "config.json", Weights = "model.safetensors", ShardIndex = "model.safetensors.index.json",
         GenerationConfig = "generation_config.json";
 
-    /// <summary>Writes the model and returns the architecture written; a model neither kind can hold is refused, naming why.</summary>
-    public static string Export(Gpt model, TextTokenizer tokenizer, string folder)
+    /// <summary>
+    /// Writes the model and returns the architecture written; a model neither kind can hold is refused, naming why.
+    /// Without a tokenizer, only the config and the weights are written (what a PyTorch model needs, as the peer of
+    /// <c>bench model</c>).
+    /// </summary>
+    public static string Export(Gpt model, TextTokenizer? tokenizer, string folder)
     {
         var (gpt2, llama) = (HfGpt2Config.Differences(model.Config), HfLlamaConfig.Differences(model.Config));
         if (gpt2.Count > 0 && llama.Count > 0)
@@ -33,18 +37,19 @@ public static class HfFolder
             Dictionary<string, Tensor> tensors;
             if (gpt2.Count == 0)
             {
-                var config = HfGpt2Config.From(model.Config, tokenizer.EndOfText, tokenizer.Specials);
+                var config = HfGpt2Config.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials);
                 (tensors, architecture) = (HfGpt2Folder.Tensors(model), config.Architectures[0]);
                 config.Write(folder);
             }
             else
             {
-                var config = HfLlamaConfig.From(model.Config, tokenizer.EndOfText, tokenizer.Specials);
+                var config = HfLlamaConfig.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials);
                 (tensors, architecture) = (HfLlamaFolder.Tensors(model), config.Architectures[0]);
                 config.Write(folder);
             }
             SafeTensorsFile.Write(Path.Combine(folder, Weights), tensors, new Dictionary<string, string> { ["format"] = "pt" });
         }
+        if (tokenizer is null) return architecture;
         JsonFile.Write(Path.Combine(folder, GenerationConfig), new JsonObject
         {
             ["bos_token_id"] = tokenizer.EndOfText, ["eos_token_id"] = tokenizer.EndOfText, ["pad_token_id"] = tokenizer.EndOfText,

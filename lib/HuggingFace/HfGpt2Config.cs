@@ -49,14 +49,14 @@ public sealed record HfGpt2Config
         model.PromptAttention != PromptAttention.Causal ? "a prefix-LM mask (GPT-2 is causal throughout; transformers would run it causally and answer differently)" : null,
     }.OfType<string>().ToList();
 
-    public static HfGpt2Config From(GptConfig model, int endOfText, IReadOnlyDictionary<string, int> specials) => new()
+    public static HfGpt2Config From(GptConfig model, int? endOfText, IReadOnlyDictionary<string, int>? specials) => new()
     {
         ModelTypeName = ModelType, VocabSize = model.VocabSize, Positions = model.ContextLength, Context = model.ContextLength,
         Width = model.Width, Layers = model.Layers, Heads = model.Heads,
         Activation = model.Mlp == MlpKind.GeluTanh ? "gelu_new" : "gelu",
         ResidualDropout = model.Dropout, EmbeddingDropout = model.Dropout, AttentionDropout = model.Dropout,
         TieWordEmbeddings = model.TiedEmbeddings, BosTokenId = endOfText, EosTokenId = endOfText,
-        SpecialTokens = specials.ToDictionary(),
+        SpecialTokens = specials?.ToDictionary(),
     };
 
     /// <summary>Our config for this GPT-2; a setting we cannot reproduce exactly is an error naming it.</summary>

@@ -58,7 +58,7 @@ public sealed record HfLlamaConfig
     }.OfType<string>().ToList();
 
     /// <summary>The config of our model as Qwen3 (with QK-norm) or Llama (without); call <see cref="Differences"/> first.</summary>
-    public static HfLlamaConfig From(GptConfig model, int endOfText, IReadOnlyDictionary<string, int> specials)
+    public static HfLlamaConfig From(GptConfig model, int? endOfText, IReadOnlyDictionary<string, int>? specials)
     {
         bool qwen = model.QkNorm;
         return new()
@@ -68,7 +68,7 @@ public sealed record HfLlamaConfig
             Heads = model.Heads, KeyValueHeads = model.Heads, HeadDim = model.HeadSize, MaxPositions = model.ContextLength,
             RmsNormEps = NormEpsilon, RopeBase = RopeTheta, AttentionBias = model.Bias, MlpBias = qwen ? null : model.Bias,
             UseSlidingWindow = qwen ? false : null, AttentionDropout = model.Dropout, TieWordEmbeddings = model.TiedEmbeddings,
-            BosTokenId = endOfText, EosTokenId = endOfText, SpecialTokens = specials.ToDictionary(),
+            BosTokenId = endOfText, EosTokenId = endOfText, SpecialTokens = specials?.ToDictionary(),
         };
     }
 

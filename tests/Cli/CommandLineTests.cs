@@ -156,6 +156,26 @@ public class CommandLineTests
             TestEnvironment.RunCli("bench", "model", "--run-preset", "smoke", "--batch", "2").Output);
     }
 
+    /// <summary>The same run's step in PyTorch, alternating with ours: both sides' parts and the ratio of the median round.</summary>
+    [SkippableFact]
+    public void Bench_model_vs_pytorch_alternates_ours_and_the_peers_step_on_the_same_model()
+    {
+        Python.RequireTorch();
+        var result = TestEnvironment.RunCli("bench", "model", "--run-preset", "smoke", "--set", "precision=fp32", "--set", "position=rotary", "--set", "norm=rmsNorm",
+            "--set", "mlp=swiGlu", "--set", "qk_norm=true", "--set", "bias=false", "--vs-pytorch", "--steps", "1", "--rounds", "2");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"round 1/2: ours [\d,]+ tokens/s, PyTorch [\w.]+ [\d,]+ tokens/s \(\d+\.\d\dx\)", result.Output);
+        Assert.Contains("round 2/2", result.Output);
+        Assert.Matches(@"ours / PyTorch .* median \d+\.\d\dx over 2 alternating rounds", result.Output);
+        var rows = System.Text.RegularExpressions.Regex.Matches(result.Output, @"│ (data|forward|backward|optimizer|rest|step) +│ +([\d.,]+) +│ +([\d.,]+) +│");
+        Assert.Equal(6, rows.Count);
+        double Sum(int column, bool step) => rows.Where(r => (r.Groups[1].Value == "step") == step)
+            .Sum(r => double.Parse(r.Groups[column].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Sum(2, step: true), Sum(2, step: false), 0.5);   // ours: the parts add up to the step
+        Assert.Equal(Sum(3, step: true), Sum(3, step: false), 0.5);   // the peer's too
+        Assert.Contains("--vs-pytorch goes with --run-preset", TestEnvironment.RunCli("bench", "model", "--vs-pytorch").Output);
+    }
+
     [Fact]
     public void Bench_model_measures_only_the_precisions_it_is_given()
     {

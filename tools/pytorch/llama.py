@@ -40,8 +40,7 @@ class Llama(NamedWeights):
         self.theta = config.get("rope_theta", 10000.0)
 
     def linear(self, x, name):
-        y = x @ self.w(name + ".weight").T
-        return y + self.w(name + ".bias") if self.has(name + ".bias") else y
+        return torch.nn.functional.linear(x, self.w(name + ".weight"), self.w(name + ".bias") if self.has(name + ".bias") else None)
 
     def rotary(self, T, dtype, device):
         """cos and sin (T, head_dim) of each position's angles, position t × theta^(-2i/head_dim) for the pair i."""
