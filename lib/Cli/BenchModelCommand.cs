@@ -129,7 +129,7 @@ public sealed class BenchModelCommand(IAnsiConsole console) : Command<BenchModel
         table.AddRow("[bold]step[/]", $"[bold]{1000 * median.Ours.Step.Total:N1}[/]", $"[bold]{1000 * median.Peer.Step:N1}[/]");
         table.AddRow("tokens/s", $"{median.Ours.TokensPerSecond:N0}", $"{median.Peer.TokensPerSecond:N0}");
         console.Write(table);
-        console.MarkupLine($"ours: {Markup.Escape(median.Ours.Mfu)}");
+        console.MarkupLine($"ours: {Markup.Escape(median.Ours.Mfu)}; PyTorch's fp32 matmul: {median.Peer.MatmulGflops:N0} GFLOP/s (1024², its BLAS)");
     }
 
     void ShowRunStep(string preset, RunStepResult r)

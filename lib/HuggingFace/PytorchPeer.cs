@@ -15,7 +15,8 @@ public sealed record PeerStep(
     [property: JsonPropertyName("optimizer")] double Optimizer,
     [property: JsonPropertyName("step")] double Step,
     [property: JsonPropertyName("torch")] string Torch,
-    [property: JsonPropertyName("threads")] int Threads)
+    [property: JsonPropertyName("threads")] int Threads,
+    [property: JsonPropertyName("matmul_gflops")] double MatmulGflops)
 {
     public StepBreakdown Breakdown => new(Data, Forward, Backward, Optimizer, Step);
 }

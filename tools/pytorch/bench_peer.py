@@ -7,7 +7,8 @@ A step is what our trainer's step is: each micro-batch of random tokens forward 
 number of micro-batches), the gradient norm clipped to 1, AdamW with weight decay 0.1 on matrices and none on gains
 and biases, gradients cleared. fp32 runs in fp32; bf16 in PyTorch's CPU autocast (bf16 matmuls, fp32 weights and
 optimizer), as PyTorch users train in bf16. Two warm-up steps, then the mean of the timed ones, printed as one line of
-JSON: tokens per second and the seconds per step of data, forward, backward and optimizer.
+JSON: tokens per second, the seconds per step of data, forward, backward and optimizer, and the fp32 matmul GFLOP/s of
+this torch (which BLAS it calls).
 """
 import argparse
 import json
@@ -31,6 +32,19 @@ def arguments():
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--threads", type=int, default=None, help="intra-op threads (default: torch's); the bench passes ours")
     return p.parse_args()
+
+
+def matmul_gflops(size=1024, trials=10):
+    """fp32 matmul speed, best of a few: Debian's torch calls whichever libblas.so.3 is installed (the reference BLAS
+    is some fifty times slower than OpenBLAS), and this shows which."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(trials):
+        clock = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - clock)
+    return 2 * size ** 3 / best / 1e9
 
 
 def main():
@@ -72,7 +86,8 @@ def main():
             for part in parts:
                 parts[part] += spent[part] / args.steps
     tokens = args.batch * args.accumulation * context
-    print(json.dumps({"tokens_per_second": tokens / parts["step"], **parts, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    print(json.dumps({"tokens_per_second": tokens / parts["step"], **parts, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "matmul_gflops": matmul_gflops()}))
 
 
 if __name__ == "__main__":
