@@ -5,15 +5,12 @@ namespace LlmNotebooks.HuggingFace;
 
 /// <summary>
 /// The config.json of a Hugging Face GPT-2 folder (transformers' GPT2Config), with the fields this project writes
-/// and reads; <c>llmnb_special_tokens</c> carries our finetuning markers (transformers keeps unknown keys).
+/// and reads.
 /// </summary>
-public sealed record HfGpt2Config
+public sealed record HfGpt2Config : HfModelConfig
 {
     public const string ModelType = "gpt2";
 
-    [JsonPropertyName("model_type")] public string? ModelTypeName { get; init; }
-    [JsonPropertyName("architectures")] public string[] Architectures { get; init; } = ["GPT2LMHeadModel"];
-    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; }
     [JsonPropertyName("n_positions")] public int Positions { get; init; }
     [JsonPropertyName("n_ctx")] public int? Context { get; init; }
     [JsonPropertyName("n_embd")] public int Width { get; init; }
@@ -26,15 +23,9 @@ public sealed record HfGpt2Config
     [JsonPropertyName("resid_pdrop")] public double ResidualDropout { get; init; }
     [JsonPropertyName("embd_pdrop")] public double EmbeddingDropout { get; init; }
     [JsonPropertyName("attn_pdrop")] public double AttentionDropout { get; init; }
-    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
     [JsonPropertyName("scale_attn_weights")] public bool ScaleAttentionWeights { get; init; } = true;
     [JsonPropertyName("scale_attn_by_inverse_layer_idx")] public bool ScaleByInverseLayer { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; } = true;
-    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; init; }
-    [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; init; }
-    [JsonPropertyName("use_cache")] public bool UseCache { get; init; } = true;
-    [JsonPropertyName("torch_dtype")] public string TorchDtype { get; init; } = "float32";
-    [JsonPropertyName("llmnb_special_tokens")] public Dictionary<string, int>? SpecialTokens { get; init; }
 
     /// <summary>
     /// What keeps a model of ours from being a GPT-2 exactly; empty when it is one. Missing biases and an untied head
@@ -51,7 +42,7 @@ public sealed record HfGpt2Config
 
     public static HfGpt2Config From(GptConfig model, int? endOfText, IReadOnlyDictionary<string, int>? specials) => new()
     {
-        ModelTypeName = ModelType, VocabSize = model.VocabSize, Positions = model.ContextLength, Context = model.ContextLength,
+        ModelTypeName = ModelType, Architectures = ["GPT2LMHeadModel"], VocabSize = model.VocabSize, Positions = model.ContextLength, Context = model.ContextLength,
         Width = model.Width, Layers = model.Layers, Heads = model.Heads,
         Activation = model.Mlp == MlpKind.GeluTanh ? "gelu_new" : "gelu",
         ResidualDropout = model.Dropout, EmbeddingDropout = model.Dropout, AttentionDropout = model.Dropout,
@@ -73,8 +64,6 @@ public sealed record HfGpt2Config
         if (!ScaleAttentionWeights || ScaleByInverseLayer) throw new InvalidDataException($"{source}: attention scaled other than by 1/sqrt(head size) (scale_attn_weights, scale_attn_by_inverse_layer_idx)");
         return new GptConfig(VocabSize, Positions, Layers, Heads, Width, Dropout: ResidualDropout, TiedEmbeddings: TieWordEmbeddings, Mlp: mlp).Validate();
     }
-
-    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, HfFolder.ConfigFile), this, JsonFile.Readable);
 
     public static HfGpt2Config Read(string folder) => JsonFile.Read<HfGpt2Config>(Path.Combine(folder, HfFolder.ConfigFile), "a Hugging Face GPT-2 config");
 }

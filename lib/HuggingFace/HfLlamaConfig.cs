@@ -6,18 +6,15 @@ namespace LlmNotebooks.HuggingFace;
 /// <summary>
 /// The config.json of a Hugging Face Llama or Qwen3 folder (transformers' LlamaConfig and Qwen3Config), with the fields
 /// this project writes and reads. Both are our modern block (rotary positions, RMSNorm, SwiGLU); Qwen3 adds QK-norm
-/// and has no MLP biases, Llama has no QK-norm. <c>llmnb_special_tokens</c> carries our finetuning markers.
+/// and has no MLP biases, Llama has no QK-norm.
 /// </summary>
-public sealed record HfLlamaConfig
+public sealed record HfLlamaConfig : HfModelConfig
 {
     public const string Llama = "llama", Qwen3 = "qwen3";
 
     /// <summary>The rotary base and the norms' epsilon of our model: a folder with others cannot be imported exactly.</summary>
     const double RopeTheta = 10000, NormEpsilon = 1e-5;
 
-    [JsonPropertyName("model_type")] public string ModelTypeName { get; init; } = Qwen3;
-    [JsonPropertyName("architectures")] public string[] Architectures { get; init; } = [];
-    [JsonPropertyName("vocab_size")] public int VocabSize { get; init; }
     [JsonPropertyName("hidden_size")] public int HiddenSize { get; init; }
     [JsonPropertyName("intermediate_size")] public int IntermediateSize { get; init; }
     [JsonPropertyName("num_hidden_layers")] public int Layers { get; init; }
@@ -37,12 +34,6 @@ public sealed record HfLlamaConfig
     [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
     [JsonPropertyName("use_sliding_window"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? UseSlidingWindow { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; }
-    [JsonPropertyName("initializer_range")] public double InitializerRange { get; init; } = 0.02;
-    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; init; }
-    [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; init; }
-    [JsonPropertyName("use_cache")] public bool UseCache { get; init; } = true;
-    [JsonPropertyName("torch_dtype")] public string TorchDtype { get; init; } = "float32";
-    [JsonPropertyName("llmnb_special_tokens")] public Dictionary<string, int>? SpecialTokens { get; init; }
 
     /// <summary>
     /// What keeps a model of ours from being a Llama or a Qwen3 exactly; empty when it is one (a Qwen3 with QK-norm,
@@ -93,8 +84,6 @@ public sealed record HfLlamaConfig
             throw new InvalidDataException($"{source}: intermediate_size {IntermediateSize} is not {config.MlpHidden}, the SwiGLU width here for hidden_size {HiddenSize} (8/3 of it, rounded up to 64); this folder cannot be imported exactly");
         return config.Validate();
     }
-
-    public void Write(string folder) => JsonFile.Write(Path.Combine(folder, HfFolder.ConfigFile), this, JsonFile.Readable);
 
     public static HfLlamaConfig Read(string folder) => JsonFile.Read<HfLlamaConfig>(Path.Combine(folder, HfFolder.ConfigFile), "a Hugging Face Llama or Qwen3 config");
 }

@@ -20,13 +20,6 @@ public class HfGpt2FolderTests
 
     static readonly Lazy<TextTokenizer> Gpt2 = new(TextTokenizer.Gpt2);
 
-    static Tensor Logits(Gpt model, int[] ids)
-    {
-        using var _ = no_grad();
-        model.eval();
-        return model.forward(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], ScalarType.Int64)).Logits[0];   // (T, V)
-    }
-
     static string Export(Gpt model, TextTokenizer tokenizer)
     {
         var folder = TestEnvironment.TempFolder().FullName;

@@ -4,6 +4,7 @@ using LlmNotebooks.HuggingFace;
 using LlmNotebooks.Model;
 using LlmNotebooks.TensorFiles;
 using LlmNotebooks.Tests.TestSupport;
+using static LlmNotebooks.Tests.TestSupport.TestModels;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Training;
 using TorchSharp;
@@ -26,13 +27,6 @@ public class HfLlamaFolderTests
         var folder = TestEnvironment.TempFolder().FullName;
         Assert.Equal(expected, HfFolder.Export(model, tokenizer, folder));
         return folder;
-    }
-
-    static Tensor Logits(Gpt model, int[] ids)
-    {
-        using var _ = no_grad();
-        model.eval();
-        return model.forward(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], ScalarType.Int64)).Logits[0];   // (T, V)
     }
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.allclose(b, rtol: 0, atol: 0);

@@ -34,4 +34,12 @@ public static class TestModels
         }
         return model;
     }
+
+    /// <summary>The model's logits (T, V) for one sequence, in eval mode.</summary>
+    public static Tensor Logits(Gpt model, int[] ids)
+    {
+        using var _ = no_grad();
+        model.eval();
+        return model.forward(tensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length], ScalarType.Int64)).Logits[0];   // (T, V)
+    }
 }
