@@ -31,24 +31,14 @@ public static class HfFolder
             throw new UserError($"this model is neither a GPT-2 ({string.Join("; ", gpt2)}) nor a Llama or Qwen3 ({string.Join("; ", llama)}); " +
                                 "no Hugging Face architecture holds it exactly, so nothing was exported");
         Directory.CreateDirectory(folder);
-        string architecture;
+        HfModelConfig config = gpt2.Count == 0
+            ? HfGpt2Config.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials)
+            : HfLlamaConfig.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials);
+        config.Write(folder);
         using (var scope = NewDisposeScope())
-        {
-            Dictionary<string, Tensor> tensors;
-            if (gpt2.Count == 0)
-            {
-                var config = HfGpt2Config.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials);
-                (tensors, architecture) = (HfGpt2Folder.Tensors(model), config.Architectures[0]);
-                config.Write(folder);
-            }
-            else
-            {
-                var config = HfLlamaConfig.From(model.Config, tokenizer?.EndOfText, tokenizer?.Specials);
-                (tensors, architecture) = (HfLlamaFolder.Tensors(model), config.Architectures[0]);
-                config.Write(folder);
-            }
-            SafeTensorsFile.Write(Path.Combine(folder, Weights), tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        }
+            SafeTensorsFile.Write(Path.Combine(folder, Weights), gpt2.Count == 0 ? HfGpt2Folder.Tensors(model) : HfLlamaFolder.Tensors(model),
+                new Dictionary<string, string> { ["format"] = "pt" });
+        string architecture = config.Architectures[0];
         if (tokenizer is null) return architecture;
         JsonFile.Write(Path.Combine(folder, GenerationConfig), new JsonObject
         {

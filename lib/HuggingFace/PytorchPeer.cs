@@ -46,14 +46,15 @@ public static class PytorchPeer
         var folder = Directory.CreateTempSubdirectory("llmnb-peer-").FullName;
         try
         {
-            var (model, precision, _) = Pretraining.ModelAsRun(config, log);
-            int accumulation = config.AccumulationSteps(model.Config.ContextLength);
-            using (model) HfFolder.Export(model, tokenizer: null, folder);
+            // One model, one precision and one ceiling for every round; the peer starts from the same weights.
+            var (model, precision, ceiling) = Pretraining.ModelAsRun(config, log);
+            using var _ = model;
+            HfFolder.Export(model, tokenizer: null, folder);
             var results = new List<PeerRound>();
             for (int round = 1; round <= rounds; round++)
             {
-                var ours = TrainingBenchmark.OfRun(config, steps);
-                var peer = Measure(folder, config.BatchSize, accumulation, precision.Used, steps);
+                var ours = TrainingBenchmark.OfRun(config, model, precision, ceiling, steps);
+                var peer = Measure(folder, config.BatchSize, ours.Accumulation, precision.Used, steps);
                 results.Add(new PeerRound(ours, peer));
                 log?.Invoke($"round {round}/{rounds}: ours {ours.TokensPerSecond:N0} tokens/s, PyTorch {peer.Torch} {peer.TokensPerSecond:N0} tokens/s ({ours.TokensPerSecond / peer.TokensPerSecond:F2}x)");
             }

@@ -71,6 +71,12 @@ public static class TrainingBenchmark
     {
         var (model, precision, ceiling) = Pretraining.ModelAsRun(config, log);
         using var _ = model;
+        return OfRun(config, model, precision, ceiling, steps);
+    }
+
+    /// <summary>The same, on a model <see cref="Pretraining.ModelAsRun"/> built (its weights move with the steps; the timing does not depend on them).</summary>
+    public static RunStepResult OfRun(PretrainingConfig config, Gpt model, PrecisionChoice precision, double ceiling, int steps)
+    {
         int accumulation = config.AccumulationSteps(model.Config.ContextLength);
         using var step = new TrainingStep(model, config.Optimizer, precision.Used);
         return new RunStepResult(model.Config, model.ParameterCount(), config.BatchSize, accumulation, precision, ceiling, model.TrainingFlopsPerToken,
