@@ -7,6 +7,13 @@ namespace LlmNotebooks.Data;
 public sealed record TextDocument(string Source, string Id, string Text);
 
 /// <summary>
+/// One part of a pretraining corpus: the files it is read from (the shard manifest records and checks them) and how
+/// its documents come out of them: web text files (<see cref="PretrainingText.Part"/>) or a task's unlabelled
+/// training text (<c>Tasks.FinetuningTask.PretrainingText</c>).
+/// </summary>
+public sealed record CorpusPart(IReadOnlyList<string> Files, Func<DataIssues, IEnumerable<TextDocument>> Documents);
+
+/// <summary>
 /// Web text for pretraining (OpenWebText, WebText, C4, Wikipedia): jsonl with a <c>text</c> field, Hugging Face
 /// parquet with a <c>text</c> column, or plain .txt (one document per file), each optionally gzip-compressed. Many
 /// files are read as one corpus, streaming.
@@ -18,6 +25,9 @@ public static class PretrainingText
 
     public static IEnumerable<TextDocument> Read(IEnumerable<string> files, DataIssues issues) =>
         files.SelectMany(f => Read(f, issues));
+
+    /// <summary>Text files as a part of a corpus.</summary>
+    public static CorpusPart Part(IReadOnlyList<string> files) => new(files, issues => Read(files, issues));
 
     public static IEnumerable<TextDocument> Read(string file, DataIssues issues)
     {

@@ -31,8 +31,6 @@ public sealed record BatchOptions(int BatchSize, int Accumulation, int Validatio
 /// </summary>
 public sealed class FinetuningBatches : IBatchSource
 {
-    const double HeldOutShare = 0.02;
-
     readonly Mixture _mixture;
     readonly long _seed;
     readonly int _batchSize, _accumulation, _padToken, _positions;
@@ -139,7 +137,7 @@ public sealed class FinetuningBatches : IBatchSource
         if (maxExamples is { } max) items = items.Take(max);
         using var perThread = new ThreadLocal<TaskFormats>(formats.Copy);
         var formatted = items.AsParallel().AsOrdered()
-            .Select(item => (Held: StableRandom.Uniform(item.HoldOutKey, seed) < HeldOutShare, item.Id, Result: item.Format(perThread.Value!, true)))
+            .Select(item => (Held: FinetuningTask.IsHeldOut(item, seed), item.Id, Result: item.Format(perThread.Value!, true)))
             .ToList();
         var kept = formatted.Where(f => f.Result.Example is not null).ToList();
         var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();

@@ -72,6 +72,35 @@ public abstract class FinetuningTask
 
     protected abstract IEnumerable<TaskExample> Read(IReadOnlyList<string> files, TaskSplit split, DataIssues issues);
 
+    /// <summary>Share of the training split held out for finetuning's validation losses, by <see cref="TaskExample.HoldOutKey"/>.</summary>
+    public const double HeldOutShare = 0.02;
+
+    /// <summary>Whether finetuning with <paramref name="seed"/> holds an example out of training (SQuAD: its whole article).</summary>
+    public static bool IsHeldOut(TaskExample example, long seed) => StableRandom.Uniform(example.HoldOutKey, seed) < HeldOutShare;
+
+    /// <summary>
+    /// The training split's unlabelled text, for pretraining on the task's own domain (Gururangan et al. 2020): each
+    /// group of examples that share a hold-out key (an article with its SQuAD paragraphs, one news story) is one
+    /// document of their distinct source texts. No answer or summary is in it, and the examples finetuning with
+    /// <paramref name="seed"/> holds out for its validation losses are left out.
+    /// </summary>
+    public CorpusPart PretrainingText(string dataFolder, long seed)
+    {
+        var files = Files(TaskSplit.Train, dataFolder);
+        IEnumerable<TextDocument> Documents(DataIssues issues)
+        {
+            var group = new List<TaskExample>();
+            TextDocument Document() => new(Name, $"{Name}:{group[0].HoldOutKey}", string.Join("\n\n", group.Select(e => e.Source).Distinct()));
+            foreach (var example in Read(files, TaskSplit.Train, issues).Where(e => !IsHeldOut(e, seed)))
+            {
+                if (group.Count > 0 && group[0].HoldOutKey != example.HoldOutKey) { yield return Document(); group.Clear(); }
+                group.Add(example);
+            }
+            if (group.Count > 0) yield return Document();
+        }
+        return new CorpusPart(files, Documents);
+    }
+
     /// <summary>Whether the data folder holds the split with answers to score against.</summary>
     public bool HasScoredSplit(TaskSplit split, string dataFolder) =>
         HasAnswers(split) && Layouts.TryGetValue(split, out var layouts) && layouts.Any(layout => layout.SelectMany(p => Match(dataFolder, p)).Any());

@@ -29,15 +29,21 @@ public static class CorpusPreparer
     /// <paramref name="outFolder"/>/tokenizer, then encodes the corpus with it.
     /// </summary>
     public static (ShardManifest Manifest, TextTokenizer Tokenizer) Prepare(IReadOnlyList<string> files, string tokenizerSpec, string outFolder,
+        Options options, Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default) =>
+        Prepare([PretrainingText.Part(files)], tokenizerSpec, outFolder, options, log, progress, cancellation);
+
+    /// <inheritdoc cref="Prepare(IReadOnlyList{string}, string, string, Options, Action{string}?, Action{PrepareProgress}?, CancellationToken)"/>
+    public static (ShardManifest Manifest, TextTokenizer Tokenizer) Prepare(IReadOnlyList<CorpusPart> parts, string tokenizerSpec, string outFolder,
         Options options, Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
+        var files = Files(parts);
         var learning = new DataIssues();
         bool read = false;
         long documents = 0;
         IEnumerable<string> Texts()
         {
             read = true;
-            foreach (var document in PretrainingText.Read(files, learning)) { documents++; yield return document.Text; }
+            foreach (var document in Documents(parts, learning)) { documents++; yield return document.Text; }
         }
         var tokenizer = TokenizerSpec.Resolve(tokenizerSpec, Path.Combine(outFolder, TokenizerFolder), Texts,
             (done, wanted, _, _) => { if (done % 2000 == 0 || done == wanted) log?.Invoke($"learning BPE merges: {done:N0}/{wanted:N0}"); });
@@ -48,12 +54,17 @@ public static class CorpusPreparer
         }
         log?.Invoke($"tokenizer: {tokenizer.Name}, {tokenizer.VocabSize:N0} ids");
         var issues = new DataIssues(issue => log?.Invoke($"skipped {issue}"));
-        return (Prepare(files, tokenizer, outFolder, options, issues, progress, cancellation), tokenizer);
+        return (Prepare(parts, tokenizer, outFolder, options, issues, progress, cancellation), tokenizer);
     }
 
     public static ShardManifest Prepare(IReadOnlyList<string> files, TextTokenizer tokenizer, string outFolder, Options options,
+        DataIssues issues, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default) =>
+        Prepare([PretrainingText.Part(files)], tokenizer, outFolder, options, issues, progress, cancellation);
+
+    public static ShardManifest Prepare(IReadOnlyList<CorpusPart> parts, TextTokenizer tokenizer, string outFolder, Options options,
         DataIssues issues, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
+        var files = Files(parts);
         if (files.Count == 0) throw new UserError("no corpus files to prepare");
         if (options.ValFraction is < 0 or >= 1) throw new UserError($"the validation fraction must be in [0, 1), got {options.ValFraction}");
         Directory.CreateDirectory(outFolder);
@@ -70,7 +81,7 @@ public static class CorpusPreparer
 
         // Each encoding thread has its own tokenizer copy (see TextTokenizer.Copy); PLINQ keeps document order.
         using var encoders = new ThreadLocal<TextTokenizer>(tokenizer.Copy);
-        var encoded = PretrainingText.Read(files, issues).AsParallel().AsOrdered()
+        var encoded = Documents(parts, issues).AsParallel().AsOrdered()
             .WithDegreeOfParallelism(threads).WithCancellation(cancellation)
             .Select(document => (Document: document, Ids: encoders.Value!.Encode(document.Text)));
         try
@@ -109,6 +120,10 @@ public static class CorpusPreparer
         manifest.Save(outFolder);
         return manifest;
     }
+
+    static IReadOnlyList<string> Files(IReadOnlyList<CorpusPart> parts) => [.. parts.SelectMany(p => p.Files).Distinct()];
+
+    static IEnumerable<TextDocument> Documents(IReadOnlyList<CorpusPart> parts, DataIssues issues) => parts.SelectMany(p => p.Documents(issues));
 
     static InvalidDataException NoText(IReadOnlyList<string> files, DataIssues issues) => new(
         $"the corpus holds no text: {string.Join(", ", files.Take(3))}{(files.Count > 3 ? $" and {files.Count - 3} more" : "")} " +

@@ -1,6 +1,7 @@
 using LlmNotebooks.Data;
 using LlmNotebooks.Generation;
 using LlmNotebooks.Model;
+using LlmNotebooks.Tasks;
 using LlmNotebooks.Tokenization;
 using LlmNotebooks.Tokens;
 using LlmNotebooks.Training.Callbacks;
@@ -30,12 +31,8 @@ public static class Pretraining
     public static (ShardManifest Manifest, TextTokenizer Tokenizer) PrepareData(PretrainingConfig config, string dataFolder, string tokensFolder,
         Action<string>? log = null, Action<PrepareProgress>? progress = null, CancellationToken cancellation = default)
     {
-        // Datasets of the corpus that this data folder does not hold (a user's download has OpenWebText but not the
-        // course's WebText and C4 samples) are left out, saying so.
-        var available = DataFolder.Inventory(dataFolder).Where(d => d.Present).Select(d => d.Dataset.Name).ToHashSet();
-        var wanted = config.Corpus.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
-        foreach (var left in config.Corpus.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
-        var files = DataFolder.Corpus(wanted.Count > 0 ? wanted : config.Corpus, dataFolder);
+        var parts = CorpusParts(config, dataFolder, log);
+        var files = parts.SelectMany(p => p.Files).Distinct().ToList();
         var tokenizerFolder = Path.Combine(tokensFolder, CorpusPreparer.TokenizerFolder);
         if (File.Exists(Path.Combine(tokensFolder, ShardManifest.FileName)))
         {
@@ -55,10 +52,27 @@ public static class Pretraining
                 log?.Invoke($"tokens: learning the {config.Tokenizer} vocabulary again from the changed corpus");
             }
         }
-        var (manifest, tokenizer) = CorpusPreparer.Prepare(files, config.Tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed),
+        var (manifest, tokenizer) = CorpusPreparer.Prepare(parts, config.Tokenizer, tokensFolder, new CorpusPreparer.Options(Seed: config.Seed),
             log, progress, cancellation);
         log?.Invoke($"tokens: {manifest.Tokens:N0} from {manifest.Documents:N0} documents ({manifest.MegabytesPerSecond:F1} MB/s) in {tokensFolder}");
         return (manifest, tokenizer);
+    }
+
+    /// <summary>
+    /// The corpus of a config: its web text (datasets of the data folder, files or globs) and, for a task's name, that
+    /// task's unlabelled training text (<c>corpus+=squad</c>: the SQuAD training passages).
+    /// </summary>
+    static IReadOnlyList<CorpusPart> CorpusParts(PretrainingConfig config, string dataFolder, Action<string>? log)
+    {
+        var tasks = config.Corpus.Select(TaskRegistry.Find).OfType<FinetuningTask>().ToList();
+        var text = config.Corpus.Where(c => TaskRegistry.Find(c) is null).ToList();
+        // Datasets of the corpus that this data folder does not hold (a user's download has OpenWebText but not the
+        // course's WebText and C4 samples) are left out, saying so.
+        var available = DataFolder.Inventory(dataFolder).Where(d => d.Present).Select(d => d.Dataset.Name).ToHashSet();
+        var wanted = text.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
+        foreach (var left in text.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
+        List<CorpusPart> parts = text.Count == 0 ? [] : [PretrainingText.Part(DataFolder.Corpus(wanted.Count > 0 || tasks.Count > 0 ? wanted : text, dataFolder))];
+        return [.. parts.Where(p => p.Files.Count > 0), .. tasks.Select(t => t.PretrainingText(dataFolder, config.Seed))];
     }
 
     /// <summary>

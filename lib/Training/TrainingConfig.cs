@@ -92,11 +92,15 @@ public static class TrainingConfigs
         foreach (var assignment in assignments)
         {
             var (key, value) = Split(assignment);
+            // key+=a,b appends to a list setting (corpus+=squad: the preset's corpus and SQuAD's passages).
+            bool append = key.EndsWith('+');
+            key = key.TrimEnd('+').TrimEnd();
             if (!node.ContainsKey(key)) throw new UserError($"unknown setting '{key}'; settings are: {string.Join(", ", node.Select(p => p.Key))}");
+            if (append && node[key] is not JsonArray) throw new UserError($"'{key}+=' appends to a list, and {key} is not one; use {key}=value");
             node[key] = node[key] switch
             {
-                JsonArray => new JsonArray(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                    .Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()),
+                JsonArray list => new JsonArray([.. (append ? list.Select(v => v!.GetValue<string>()) : []).Concat(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                    .Distinct().Select(v => (JsonNode)JsonValue.Create(v)!)]),
                 JsonValue current when current.GetValueKind() == JsonValueKind.String => JsonValue.Create(value),
                 _ => ParseLiteral(value),   // numbers, booleans, null; anything else stays text and fails as the wrong type
             };
@@ -119,8 +123,11 @@ public static class TrainingConfigs
     public static T ForResume<T>(this T config, IEnumerable<string> assignments) where T : TrainingConfig
     {
         var list = assignments.ToList();
-        foreach (var (key, _) in list.Select(Split))
-            if (config.FixedOnResume.Contains(key))
+        var current = JsonNode.Parse(ToJson(config))!.AsObject();
+        // A setting that fixes what is trained may be repeated with the value the run has (an experiment resuming with its own settings).
+        foreach (var assignment in list)
+            if (Split(assignment).Key.TrimEnd('+').TrimEnd() is var key && config.FixedOnResume.Contains(key)
+                && !JsonNode.DeepEquals(current[key], JsonNode.Parse(ToJson(config.With([assignment])))![key]))
                 throw new UserError($"--set {key} cannot change when a run resumes (it fixes what is trained: the model, its data or its step count); start a new run with another --out instead");
         return config.With(list);
     }
