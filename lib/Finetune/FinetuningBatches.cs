@@ -13,11 +13,12 @@ namespace LlmNotebooks.Finetune;
 /// <param name="ValidationBatches">Validation batches of each task</param>
 /// <param name="MaxExamplesPerTask">At most this many training examples per task (quick runs); null: all</param>
 /// <param name="Fill">Fill micro-batches to batch_size × context positions instead of batch_size rows</param>
-public sealed record BatchOptions(int BatchSize, int Accumulation, int ValidationBatches, long Seed, int? MaxExamplesPerTask = null, bool Fill = false)
+/// <param name="PromptWeight">Weight of the prompt's tokens in the training loss (0: the response only)</param>
+public sealed record BatchOptions(int BatchSize, int Accumulation, int ValidationBatches, long Seed, int? MaxExamplesPerTask = null, bool Fill = false, float PromptWeight = 0)
 {
     /// <summary>A finetuning config's options, for a model of <paramref name="contextLength"/>.</summary>
     public static BatchOptions Of(FinetuningConfig config, int contextLength) =>
-        new(config.BatchSize, config.AccumulationSteps(contextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, config.FillBatches);
+        new(config.BatchSize, config.AccumulationSteps(contextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, config.FillBatches, (float)config.PromptLossWeight);
 }
 
 /// <summary>
@@ -25,7 +26,8 @@ public sealed record BatchOptions(int BatchSize, int Accumulation, int Validatio
 /// (seed, step, micro-step), and its examples by index from the same hash, so the stream is reproducible and a
 /// resumed run sees the same batches. A micro-batch holds batch_size examples, or, filled, as many as fit in
 /// batch_size × context positions once padded to its longest (short tasks then get many more examples for the
-/// same compute). Task examples are formatted once, with response-only targets; a small share of
+/// same compute). Task examples are formatted once, with response-only targets (or, with a prompt loss weight, the
+/// prompt's at that weight; the validation losses stay response-only); a small share of
 /// pretraining windows (replay) keeps the model's general text ability. Every task holds out a slice of its
 /// training data (SQuAD by article, so no paragraph leaks) for the validation losses.
 /// </summary>
@@ -35,6 +37,7 @@ public sealed class FinetuningBatches : IBatchSource
     readonly long _seed;
     readonly int _batchSize, _accumulation, _padToken, _positions;
     readonly bool _fill;
+    readonly float _promptWeight;
     readonly List<Dictionary<string, long>> _seen = [new()];   // examples seen before each step, filled as asked
     readonly Dictionary<string, IReadOnlyList<FormattedExample>> _train = new();
     readonly PretrainingBatches? _replay;
@@ -42,9 +45,10 @@ public sealed class FinetuningBatches : IBatchSource
 
     public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, BatchOptions options, Action<string>? log = null)
     {
-        var (batchSize, accumulation, validationBatches, seed, maxExamplesPerTask, fill) = options;
+        var (batchSize, accumulation, validationBatches, seed, maxExamplesPerTask, fill, promptWeight) = options;
+        if (promptWeight is < 0 or > 1) throw new UserError($"prompt_loss_weight must be in [0, 1], got {promptWeight}");
         (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
-        (_fill, _positions) = (fill, batchSize * formats.ContextLength);
+        (_fill, _positions, _promptWeight) = (fill, batchSize * formats.ContextLength, promptWeight);
         var validation = new Dictionary<string, IReadOnlyList<Batch>>();
         var stats = new List<TaskDataStats>();
         var held = new Dictionary<string, IReadOnlyList<FormattedExample>>();
@@ -87,7 +91,7 @@ public sealed class FinetuningBatches : IBatchSource
     {
         var source = SourceOf(step, microStep);
         if (source == Mixture.Pretrain) return _replay!.TrainBatch(step, microStep);
-        return ResponseMask.Batch(Rows(source, step * _accumulation + microStep), _padToken);
+        return ResponseMask.Batch(Rows(source, step * _accumulation + microStep), _padToken, _promptWeight);
     }
 
     /// <summary>The examples of a task's micro-batch: batch_size of them, or as many as fit its positions padded to the longest.</summary>

@@ -26,8 +26,13 @@ public sealed record FinetuningConfig : TrainingConfig
     /// 30-token SST-2 sentences then holds ~130 rows instead of 8, for the same compute); false: batch_size rows.
     /// </summary>
     [JsonPropertyName("fill_batches")] public bool FillBatches { get; init; } = true;
+    /// <summary>
+    /// The weight of the prompt's tokens in the training loss against the response's 1 (Shi et al. 2024, "Instruction
+    /// Tuning With Loss Over Instructions"); 0 trains on the response only. Validation losses stay response-only.
+    /// </summary>
+    [JsonPropertyName("prompt_loss_weight")] public double PromptLossWeight { get; init; }
 
-    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>(base.FixedOnResume) { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches" };
+    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>(base.FixedOnResume) { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches", "prompt_loss_weight" };
 
     public TaskFormats Formats(Tokenization.TextTokenizer tokenizer, int contextLength) => new(tokenizer, contextLength, QaPrompt);
 

@@ -102,18 +102,24 @@ public sealed class Gpt : Module
 
     /// <summary>
     /// nanoGPT's forward: logits (B, T, V) for token ids (B, T), and with <paramref name="targets"/> (B, T) the mean
-    /// cross-entropy over the targets that are not <see cref="IgnoreIndex"/>. <paramref name="promptLengths"/> (one per
-    /// row) lets the prompt attend to itself both ways when the model is a prefix LM; otherwise it is unused.
+    /// cross-entropy over the targets that are not <see cref="IgnoreIndex"/>, or with <paramref name="weights"/> (B, T)
+    /// their weighted mean. <paramref name="promptLengths"/> (one per row) lets the prompt attend to itself both ways
+    /// when the model is a prefix LM; otherwise it is unused.
     /// </summary>
-    public (Tensor Logits, Tensor? Loss) forward(Tensor idx, Tensor? targets = null, long[]? promptLengths = null)
+    public (Tensor Logits, Tensor? Loss) forward(Tensor idx, Tensor? targets = null, long[]? promptLengths = null, Tensor? weights = null)
     {
         using var scope = NewDisposeScope();
         var prompts = Config.PromptAttention == PromptAttention.Bidirectional ? promptLengths : null;
         var logits = lm_head.forward(Hidden(idx, AttentionScope.ForSequences(idx.shape[0], idx.shape[1], idx.device, prompts)));   // (B, T, V)
         if (targets is null) return (logits.MoveToOuterDisposeScope(), null);
-        var loss = functional.cross_entropy(logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32), targets.reshape(-1), ignore_index: IgnoreIndex);
+        var flat = logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32);   // (B*T, V)
+        var loss = weights is null
+            ? functional.cross_entropy(flat, targets.reshape(-1), ignore_index: IgnoreIndex)
+            : WeightedMean(functional.cross_entropy(flat, targets.reshape(-1), ignore_index: IgnoreIndex, reduction: nn.Reduction.None), weights.reshape(-1));
         return (logits.MoveToOuterDisposeScope(), loss.MoveToOuterDisposeScope());
     }
+
+    static Tensor WeightedMean(Tensor losses, Tensor weights) => (losses * weights).sum() / weights.sum();
 
     /// <summary>
     /// The cached variant, for generation: logits of the last position only, (B, V), for the new tokens

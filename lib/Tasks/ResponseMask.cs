@@ -7,41 +7,58 @@ namespace LlmNotebooks.Tasks;
 /// <summary>
 /// Training rows for finetuning. The sequence is prompt + response; inputs are all tokens but the last, targets all
 /// but the first, and every target that is still part of the prompt is set to <see cref="Gpt.IgnoreIndex"/>, so the
-/// loss counts only the response (the first response token is predicted at the &lt;|response|&gt; position). Rows of
-/// a batch are right-padded to the longest; pads are ignored too, and with causal attention they cannot affect
-/// the positions before them. Each row's prompt length goes with the batch, for a prefix LM's attention mask.
+/// loss counts only the response (the first response token is predicted at the &lt;|response|&gt; position); or, with
+/// a prompt weight above 0, the prompt's targets count too, each at that weight against the response's 1 (so the
+/// passages and articles teach as well). Rows of a batch are right-padded to the longest; pads are ignored too, and
+/// with causal attention they cannot affect the positions before them. Each row's prompt length goes with the
+/// batch, for a prefix LM's attention mask.
 /// </summary>
 public static class ResponseMask
 {
-    /// <summary>Inputs and targets of one example (each of length prompt + response − 1).</summary>
-    public static (long[] Inputs, long[] Targets) Row(FormattedExample example)
+    /// <summary>One training row: inputs, targets and each target's weight in the loss, each of length prompt + response − 1.</summary>
+    public readonly record struct MaskedRow(long[] Inputs, long[] Targets, float[] Weights)
+    {
+        /// <summary>The inputs and targets alone (the response-only loss needs no weights).</summary>
+        public void Deconstruct(out long[] inputs, out long[] targets) => (inputs, targets) = (Inputs, Targets);
+    }
+
+    /// <summary>The training row of one example.</summary>
+    public static MaskedRow Row(FormattedExample example, float promptWeight = 0)
     {
         int[] sequence = [.. example.Prompt, .. example.Response];
         var inputs = new long[sequence.Length - 1];
         var targets = new long[sequence.Length - 1];
+        var weights = new float[sequence.Length - 1];
         for (int t = 0; t < inputs.Length; t++)
         {
+            bool prompt = t + 1 < example.Prompt.Length;
             inputs[t] = sequence[t];
-            targets[t] = t + 1 < example.Prompt.Length ? Gpt.IgnoreIndex : sequence[t + 1];
+            targets[t] = prompt && promptWeight == 0 ? Gpt.IgnoreIndex : sequence[t + 1];
+            weights[t] = prompt ? promptWeight : 1;
         }
-        return (inputs, targets);
+        return new(inputs, targets, weights);
     }
 
-    /// <summary>A batch of examples, right-padded with <paramref name="padToken"/> (targets ignored): (B, T) and (B, T).</summary>
-    public static Batch Batch(IReadOnlyList<FormattedExample> examples, int padToken)
+    /// <summary>
+    /// A batch of examples, right-padded with <paramref name="padToken"/> (targets ignored): (B, T) and (B, T), with
+    /// the weights (B, T) when the prompt's tokens count (<paramref name="promptWeight"/> above 0).
+    /// </summary>
+    public static Batch Batch(IReadOnlyList<FormattedExample> examples, int padToken, float promptWeight = 0)
     {
-        var rows = examples.Select(Row).ToList();
+        var rows = examples.Select(e => Row(e, promptWeight)).ToList();
         int width = rows.Max(r => r.Inputs.Length);
         var inputs = new long[rows.Count * width];
         var targets = new long[rows.Count * width];
+        var weights = new float[rows.Count * width];
         Array.Fill(inputs, padToken);
         Array.Fill(targets, Gpt.IgnoreIndex);
         for (int b = 0; b < rows.Count; b++)
         {
             rows[b].Inputs.CopyTo(inputs, b * width);
             rows[b].Targets.CopyTo(targets, b * width);
+            rows[b].Weights.CopyTo(weights, b * width);
         }
         return new Batch(tensor(inputs, [rows.Count, width], ScalarType.Int64, CPU), tensor(targets, [rows.Count, width], ScalarType.Int64, CPU),
-            [.. examples.Select(e => (long)e.Prompt.Length)]);
+            [.. examples.Select(e => (long)e.Prompt.Length)], promptWeight > 0 ? tensor(weights, [rows.Count, width], ScalarType.Float32, CPU) : null);
     }
 }

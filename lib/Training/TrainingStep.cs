@@ -92,7 +92,7 @@ public sealed class TrainingStep : IDisposable
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
-            var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths).Loss!;
+            var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths, batch.Weights).Loss!;
             if (times is not null) times.Forward += Lap();
             (microLoss * share).backward();
             loss += microLoss.item<float>() / microBatches.Count;

@@ -2,6 +2,7 @@ using LlmNotebooks.Finetune;
 using LlmNotebooks.Model;
 using LlmNotebooks.Tasks;
 using LlmNotebooks.Tests.TestSupport;
+using LlmNotebooks.Tokenization;
 using LlmNotebooks.Training;
 using TorchSharp;
 using Xunit;
@@ -66,5 +67,24 @@ public class FinetuningTests
         Assert.True(positions < 60L * config.TokensPerStep);
         Assert.Equal(stats.Select(t => (t.Task, t.Train, t.Validation)), FinetuneDataRecord.Read(runFolder).Tasks.Select(t => (t.Task, t.Train, t.Validation)));
         Assert.Equal(StopReason.Completed, result.Reason);
+    }
+
+    [SkippableFact]
+    public void With_a_prompt_loss_weight_training_batches_weigh_the_prompt_and_validation_stays_on_the_answer()
+    {
+        var formats = new TaskFormats(TextTokenizer.Gpt2(), 256);
+        var options = new BatchOptions(BatchSize: 4, Accumulation: 1, ValidationBatches: 1, Seed: 1, MaxExamplesPerTask: 60, PromptWeight: 0.1f);
+        using var data = new FinetuningBatches(formats, DataRoot, Mixture.Parse("squad=1,sst2=1"), pretrainTokens: null, options);
+
+        using var batch = data.TrainBatch(0, 0);
+        var weights = batch.Weights!.data<float>().ToArray();
+        var targets = batch.Targets.data<long>().ToArray();
+        Assert.Equal(targets.Select(t => t == Gpt.IgnoreIndex ? 0f : 1f).Count(w => w > 0), weights.Count(w => w > 0));   // every counted target has a weight
+        Assert.Contains(0.1f, weights);
+        Assert.True(weights.Count(w => w == 0.1f) > weights.Count(w => w == 1f), "the prompt's tokens outnumber the answer's");
+        Assert.All(data.ValidationSets.Values.SelectMany(v => v), v => Assert.Null(v.Weights));
+
+        Assert.Contains("prompt_loss_weight must be in [0, 1]", Assert.Throws<UserError>(() =>
+            new FinetuningBatches(formats, DataRoot, Mixture.Parse("sst2=1"), null, options with { PromptWeight = 2 })).Message);
     }
 }

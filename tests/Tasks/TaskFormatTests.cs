@@ -45,6 +45,28 @@ public class TaskFormatTests
         Assert.Equal(new long[] { 1, 2, 3, 4, 1, 2, 99, 99 }, batch.Inputs.data<long>().ToArray());
         Assert.Equal(new long[] { -1, -1, 4, 5, -1, 6, -1, -1 }, batch.Targets.data<long>().ToArray());
         Assert.Equal([3L, 2L], batch.PromptLengths!);   // where each row's prompt ends, for a prefix LM's mask
+        Assert.Null(batch.Weights);
+    }
+
+    [Fact]
+    public void With_a_prompt_weight_the_prompt_tokens_count_at_that_weight()
+    {
+        var a = new FormattedExample("sst2", "a", [1, 2, 3], [4, 5], 0);
+        var b = new FormattedExample("sst2", "b", [1, 2], [6], 0);
+        using var batch = ResponseMask.Batch([a, b], padToken: 99, promptWeight: 0.25f);
+        Assert.Equal(new long[] { 2, 3, 4, 5, 2, 6, -1, -1 }, batch.Targets.data<long>().ToArray());
+        Assert.Equal(new float[] { 0.25f, 0.25f, 1, 1, 0.25f, 1, 0, 0 }, batch.Weights!.data<float>().ToArray());
+
+        // The loss is the weighted mean of the tokens' cross-entropies: with weight 0 it is the response-only loss.
+        using var model = TestModels.RandomModel(GptConfig.Preset("smoke") with { VocabSize = 128 });
+        using var plain = ResponseMask.Batch([a, b], padToken: 99);
+        using var scope = torch.NewDisposeScope();
+        var (logits, loss) = model.forward(batch.Inputs, batch.Targets, weights: batch.Weights);
+        var each = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), batch.Targets.reshape(-1), ignore_index: Gpt.IgnoreIndex, reduction: torch.nn.Reduction.None);
+        var expected = (each * batch.Weights!.reshape(-1)).sum().item<float>() / 3.75f;
+        Assert.Equal(expected, loss!.item<float>(), 5);
+        var responseOnly = (each[2] + each[3] + each[5]).item<float>() / 3;
+        Assert.Equal(responseOnly, model.forward(plain.Inputs, plain.Targets).Loss!.item<float>(), 5);
     }
 
     [Fact]
