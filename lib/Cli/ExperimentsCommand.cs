@@ -32,20 +32,20 @@ public sealed class ExperimentsCommand(IAnsiConsole console) : Command<Experimen
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellation)
     {
-        var budget = Experiments.Budget(settings.Preset);
         if (settings.List)
         {
             foreach (var experiment in Experiments.All)
-                console.MarkupLine($"[bold]{Markup.Escape(experiment.Name)}[/]: {Markup.Escape(experiment.Question)}\n  " +
+                console.MarkupLine($"[bold]{Markup.Escape(experiment.Name)}[/] ({experiment.Scale.ToString().ToLowerInvariant()}): {Markup.Escape(experiment.Question)}\n  " +
                     string.Join("\n  ", experiment.Variants.Select(v => Markup.Escape($"{v.Name}: {string.Join("; ", v.Settings)}"))));
-            console.MarkupLine($"budget: {Markup.Escape(budget.Describe())}");
+            foreach (var scale in Enum.GetValues<ExperimentScale>())
+                console.MarkupLine($"{scale.ToString().ToLowerInvariant()} budget: {Markup.Escape(Experiments.Budget(settings.Preset, scale).Describe())}");
             return 0;
         }
         var folders = new PipelineFolders(Path.GetFullPath(settings.Out ?? PipelineFolders.ForPreset(settings.Preset).Root));
         TorchRuntime.Initialize();
-        console.MarkupLine($"experiments into {Markup.Escape(folders.Experiments)}; budget: {Markup.Escape(budget.Describe())}");
+        console.MarkupLine($"experiments into {Markup.Escape(folders.Experiments)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Experiments.Run(budget, DataFolder.Resolve(settings.Data), folders, new PipelineHooks(
+        Experiments.Run(settings.Preset, DataFolder.Resolve(settings.Data), folders, new PipelineHooks(
             Log: message => console.MarkupLine(Markup.Escape(message)),
             Train: (phase, train) => TrainingDisplay.Run(console, phase, train)), settings.Only, cancellation);
         console.MarkupLine($"[green]done[/] in {clock.Elapsed:hh\\:mm\\:ss}; `report --run {Markup.Escape(folders.Root)}` adds them to the report");

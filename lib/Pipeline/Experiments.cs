@@ -20,8 +20,16 @@ public sealed record ExperimentVariant(string Name, string[] Pretrain, string[] 
         .Append($"decoder {Decoder.ToString().ToLowerInvariant()}{(Decoding is null ? "" : $" ({Decoding.Describe()})")}");
 }
 
+/// <summary>
+/// How much compute every variant of an experiment gets. Screening: a short run of GPT-2's block (0.55 PFLOP on the
+/// cpu preset), where the first decisions were made but generated answers score near zero. Predictive: the preset's
+/// own recipe at about a third of its compute, where the reference answers SQuAD well enough that a difference
+/// in the scores says something about the full run.
+/// </summary>
+public enum ExperimentScale { Screening, Predictive }
+
 /// <summary>An ablation: the question, and its variants (the first is the reference), all at the same budget.</summary>
-public sealed record Experiment(string Name, string Question, IReadOnlyList<ExperimentVariant> Variants);
+public sealed record Experiment(string Name, string Question, IReadOnlyList<ExperimentVariant> Variants, ExperimentScale Scale = ExperimentScale.Screening);
 
 /// <summary>
 /// What every variant of every experiment gets: the pretraining and finetuning presets with fewer steps, and how many
@@ -42,13 +50,17 @@ public sealed record ExperimentBudget(string Preset, string[] Pretrain, string[]
 /// </summary>
 public static class Experiments
 {
-    public static ExperimentBudget Budget(string preset) => preset switch
+    public static ExperimentBudget Budget(string preset, ExperimentScale scale) => (preset, scale) switch
     {
         // Equal compute is equal steps: every budget pins hours=null, so a preset that trains for a time (demo) trains
         // the same steps on every variant.
-        "smoke" => new("smoke", ["max_steps=10", "hours=null"], ["max_steps=10", "hours=null"], Examples(squad: 8, cnnDailyMail: 4, sst2: 8)),
+        ("smoke", _) => new("smoke", ["max_steps=10", "hours=null"], ["max_steps=10", "hours=null"], Examples(squad: 8, cnnDailyMail: 4, sst2: 8)),
         // GPT-2's block is pinned so that every reference stays the one the experiments were first measured with,
         // whatever block the preset has since adopted (the Architecture experiment's variant is the preset's).
+        // The preset's block, corpus and mixture, each phase shortened to 1,000 steps.
+        (_, ExperimentScale.Predictive) => new(preset, ["max_steps=1000", "hours=null", "warmup_steps=100", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250"],
+            ["max_steps=1000", "hours=null", "warmup_steps=50", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250", "task_eval_interval=0"],
+            Examples(squad: 1000, cnnDailyMail: 200, sst2: 872)),
         _ => new(preset, ["max_steps=1000", "hours=null", "warmup_steps=100", "eval_interval=250", "sample_interval=1000", "checkpoint_interval=250",
                 "position=learned", "norm=layerNorm", "mlp=gelu", "qk_norm=false", "bias=true"],
             // Each variant is scored once at the end, on more examples than the preset's curve uses; the reference
@@ -102,10 +114,22 @@ public static class Experiments
             Reference with { Name = "web text and Wikipedia" },
             Reference with { Name = "web text only", Pretrain = ["corpus=openwebtext,webtext,c4"] },
         ]),
+        new("Domain-adaptive pretraining", "Pretraining also on the tasks' own unlabelled training text (Gururangan et al. 2020): " +
+            "the SQuAD training passages (Wikipedia articles, one document each; 2.9M tokens beside the corpus's 20M).",
+        [
+            Reference with { Name = "web text and Wikipedia" },
+            Reference with { Name = "and the SQuAD passages", Pretrain = ["corpus+=squad"] },
+        ], ExperimentScale.Predictive),
+        new("Loss on the prompt", "Finetuning with the loss on the prompt's tokens too, at a tenth of the answer's weight (Shi et al. 2024), " +
+            "so that the passages and articles teach as well as the answers.",
+        [
+            Reference with { Name = "loss on the response only" },
+            Reference with { Name = "prompt tokens at weight 0.1", Finetune = ["prompt_loss_weight=0.1"] },
+        ], ExperimentScale.Predictive),
     ];
 
     /// <summary>Runs every experiment (or the one named), skipping variants already recorded.</summary>
-    public static void Run(ExperimentBudget budget, string dataFolder, PipelineFolders folders, PipelineHooks hooks, string? only = null, CancellationToken cancellation = default)
+    public static void Run(string preset, string dataFolder, PipelineFolders folders, PipelineHooks hooks, string? only = null, CancellationToken cancellation = default)
     {
         DataSetup.Ensure(dataFolder, hooks.Log, cancellation);
         var experiments = All.Where(e => only is null || e.Name.Equals(only, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -115,7 +139,8 @@ public static class Experiments
             {
                 cancellation.ThrowIfCancellationRequested();
                 if (File.Exists(ExperimentRecord.PathOf(folders.Experiments, experiment.Name, variant.Name))) { hooks.Log($"{experiment.Name} / {variant.Name}: done earlier"); continue; }
-                hooks.Log($"{experiment.Name} / {variant.Name}");
+                var budget = Budget(preset, experiment.Scale);
+                hooks.Log($"{experiment.Name} / {variant.Name}: {budget.Describe()}");
                 (RunVariant(experiment, variant, budget, dataFolder, folders, hooks, cancellation)
                     with { ExperimentIndex = All.ToList().IndexOf(experiment), VariantIndex = index }).Write(folders.Experiments);
             }
