@@ -4,8 +4,24 @@ using LlmNotebooks.Scoring;
 namespace LlmNotebooks.Evaluation;
 
 /// <summary>
+/// One task's headline score (percent) on each evaluated example, in evaluation order: two variants scored on the same
+/// examples are compared example by example (<see cref="Scoring.Bootstrap.Paired"/>).
+/// </summary>
+public sealed record ExampleScoreList(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("metric")] string Metric,
+    [property: JsonPropertyName("ids")] IReadOnlyList<string> Ids,
+    [property: JsonPropertyName("scores")] IReadOnlyList<double> Scores)
+{
+    /// <summary>The list of an evaluation's predictions, each scored by the task's headline metric.</summary>
+    public static ExampleScoreList Of(Tasks.FinetuningTask task, IReadOnlyList<PredictionRecord> predictions) =>
+        new(task.Name, task.Headline, [.. predictions.Select(p => p.Id)], [.. predictions.Select(p => 100 * task.ExampleScore(p.Prediction, p.References))]);
+}
+
+/// <summary>
 /// One variant of one ablation, <c>experiment.json</c> in its folder: what was compared, the budget every variant
-/// got, what this variant cost, and its scores (with intervals) on the same evaluation examples as the others.
+/// got, what this variant cost, and its scores (with intervals) on the same evaluation examples as the others, and
+/// each example's headline score (records written before they were kept have none).
 /// The experiments command writes them; the report's Experiments section reads them.
 /// </summary>
 public sealed record ExperimentRecord(
@@ -18,7 +34,8 @@ public sealed record ExperimentRecord(
     [property: JsonPropertyName("wall_seconds")] double WallSeconds,
     [property: JsonPropertyName("scores")] IReadOnlyList<ScoreRow> Scores,
     [property: JsonPropertyName("experiment_index")] int ExperimentIndex,
-    [property: JsonPropertyName("variant_index")] int VariantIndex)
+    [property: JsonPropertyName("variant_index")] int VariantIndex,
+    [property: JsonPropertyName("examples")] IReadOnlyList<ExampleScoreList>? Examples = null)
 {
     public const string FileName = "experiment.json";
 

@@ -164,6 +164,7 @@ public static class Experiments
 
         var (model, tokenizer) = Finetuning.LoadModel(finetune);
         var scores = new List<ScoreRow>();
+        var perExample = new List<ExampleScoreList>();
         using (model)
             foreach (var (task, examples) in budget.Examples)
             {
@@ -171,6 +172,7 @@ public static class Experiments
                 var result = Evaluator.Evaluate(model, tokenizer, TaskRegistry.Named(task), dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
                 var kept = result.Scores.Where(s => Kept.Contains(s.Metric)).ToList();
                 scores.AddRange(kept);
+                perExample.Add(ExampleScoreList.Of(TaskRegistry.Named(task), result.Predictions));
                 hooks.Log($"  {task}: {string.Join(", ", kept.Select(s => $"{s.System} {s.Metric} {s.Value:F1}"))} ({result.Summary.Decoding})");
             }
         var finetuneMetrics = MetricsLog.Read(finetune);
@@ -182,7 +184,7 @@ public static class Experiments
         double flops = RunRecord<PretrainingConfig>.Read(pretrain).TrainingFlopsPerToken;
         return new ExperimentRecord(Experiment: experiment.Name, Question: experiment.Question, Variant: variant.Name, Settings: [.. variant.Settings],
             Budget: budget.Describe(), TrainingPflop: (pretrainLog.Tokens + finetuneLog.Tokens) * flops / 1e15,
-            WallSeconds: pretrainLog.WallSeconds + finetuneLog.WallSeconds, Scores: scores, ExperimentIndex: 0, VariantIndex: 0);
+            WallSeconds: pretrainLog.WallSeconds + finetuneLog.WallSeconds, Scores: scores, ExperimentIndex: 0, VariantIndex: 0, Examples: perExample);
     }
 
     /// <summary>

@@ -56,7 +56,46 @@ static class ExperimentSections
                             ? $"{d.N(s.Value, "F2", source)}{(s.Low is null ? "" : $" [{d.N(s.Low.Value, "F1", source)}, {d.N(s.High!.Value, "F1", source)}]")}" : "")];
                 })));
             if (variants.Count > 1) d.Md("What won: " + string.Join("; ", Deciding.Where(c => variants.All(v => Score(v.Record, c) is not null)).Select(c => Winner(d, run, variants, c))) + ".");
+            Paired(d, run, variants);
         }
+    }
+
+    /// <summary>
+    /// Each variant against the reference, example by example: the difference of each task's headline score with
+    /// its paired bootstrap interval, and a line naming the differences whose interval holds 0 (not significant).
+    /// Records that kept no per-example scores are left out, saying so.
+    /// </summary>
+    static void Paired(ReportDocument d, ReportInputs run, IReadOnlyList<(string Path, ExperimentRecord Record)> variants)
+    {
+        var reference = variants[0];
+        if (variants.Count < 2 || reference.Record.Examples is not { Count: > 0 } referenceLists) return;
+        var rows = new List<IEnumerable<string>>();
+        var insignificant = new List<string>();
+        var unpaired = new List<string>();
+        foreach (var (path, record) in variants.Skip(1))
+        {
+            var source = run.Source(path);
+            foreach (var before in referenceLists)
+            {
+                var after = record.Examples?.FirstOrDefault(l => l.Task == before.Task && l.Metric == before.Metric);
+                if (after is null || !after.Ids.SequenceEqual(before.Ids)) { unpaired.Add($"*{d.Q(record.Variant, source)}* on {before.Task}"); continue; }
+                var interval = Bootstrap.Paired(before.Scores, after.Scores);
+                double difference = after.Scores.Average() - before.Scores.Average();
+                bool significant = interval.Low > 0 || interval.High < 0;
+                var label = $"{TaskRegistry.Named(before.Task).Title} {Metric.Short(before.Metric)}";
+                rows.Add([d.Q(record.Variant, source), label, d.N(before.Scores.Count, "N0", source), $"{(difference >= 0 ? "+" : "")}{d.N(difference, "F2", source)}",
+                    $"[{d.N(interval.Low, "F2", source)}, {d.N(interval.High, "F2", source)}]", significant ? "yes" : "no"]);
+                if (!significant) insignificant.Add($"*{d.Q(record.Variant, source)}* on {label}");
+            }
+        }
+        if (rows.Count > 0)
+            d.Md($"Each variant against the reference, *{d.Q(reference.Record.Variant, run.Source(reference.Path))}*, example by example: the difference " +
+                 "of the mean scores on the same validation examples, and its paired bootstrap interval (an example's two scores resampled together, " +
+                 "at the confidence of the intervals above):\n\n" +
+                 ReportDocument.Table(["variant", "measure", "examples", "difference", "paired interval", "significant"], rows) +
+                 (insignificant.Count == 0 ? "\n\nEvery difference is significant (no interval holds 0)."
+                     : $"\n\nNot significant (the interval holds 0): {string.Join("; ", insignificant)}."));
+        if (unpaired.Count > 0) d.Md($"Not compared example by example (no per-example scores kept, or other examples): {string.Join("; ", unpaired)}.");
     }
 
     static ScoreRow? Score(ExperimentRecord record, Measure measure) =>

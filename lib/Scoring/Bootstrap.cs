@@ -37,6 +37,18 @@ public static class Bootstrap
     public static Interval Mean(IReadOnlyList<double> values, int samples = DefaultSamples, double confidence = DefaultConfidence, int seed = 0) =>
         Resample(values.Count, indices => indices.Average(i => values[i]), samples, confidence, seed);
 
+    /// <summary>
+    /// The interval of the mean difference <paramref name="after"/> − <paramref name="before"/> of per-example values
+    /// measured on the same examples: each resample draws examples, and both values of an example go together, so
+    /// what the examples share (an easy question is easy for both) cancels out.
+    /// </summary>
+    public static Interval Paired(IReadOnlyList<double> before, IReadOnlyList<double> after, int samples = DefaultSamples, double confidence = DefaultConfidence, int seed = 0)
+    {
+        if (before.Count != after.Count) throw new ArgumentException($"paired values need the same examples: {before.Count} against {after.Count}");
+        var differences = before.Zip(after, (b, a) => a - b).ToList();
+        return Mean(differences, samples, confidence, seed);
+    }
+
     /// <summary>numpy.percentile's linear interpolation on sorted values.</summary>
     public static double Percentile(double[] sorted, double fraction)
     {

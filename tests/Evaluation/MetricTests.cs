@@ -156,6 +156,24 @@ public class MetricTests
     }
 
     [Fact]
+    public void A_paired_interval_cancels_what_the_examples_share()
+    {
+        // Example difficulty varies widely; the variant is better by exactly 1 on each: the paired interval is [1, 1].
+        var before = Enumerable.Range(0, 300).Select(i => (double)(i * 37 % 100)).ToList();
+        var after = before.Select(v => v + 1).ToList();
+        var paired = Bootstrap.Paired(before, after);
+        Assert.Equal((1.0, 1.0), (paired.Low, paired.High));
+        var unpaired = (Bootstrap.Mean(before), Bootstrap.Mean(after, seed: 1));
+        Assert.True(unpaired.Item2.Low < unpaired.Item1.High, "unpaired, the two intervals overlap: the same gain looks insignificant");
+
+        // Gains on some examples and equal losses on others: the interval holds 0.
+        var mixed = before.Select((v, i) => v + (i % 2 == 0 ? 5 : -5)).ToList();
+        var none = Bootstrap.Paired(before, mixed);
+        Assert.True(none.Low < 0 && none.High > 0, $"{none}");
+        Assert.Throws<ArgumentException>(() => Bootstrap.Paired(before, after.Take(10).ToList()));
+    }
+
+    [Fact]
     public void Accuracy_is_exact_string_equality_with_any_reference()
     {
         var row = Assert.Single(TaskMetrics.Labels("sst2", "test", ["positive", "Positive", "negative", ""], [["positive"], ["positive"], ["negative", "neg"], ["negative"]]));

@@ -83,6 +83,10 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
             Assert.Contains(record.Scores, s => s.Task == "squad" && s.Metric == "F1" && s.Low is not null);
             Assert.Contains(record.Scores, s => s.Task == "sst2" && s.Metric == LlmNotebooks.Scoring.Metric.TaskLoss);
             Assert.True(record.TrainingPflop > 0);
+            // Each example's headline score is kept, and they average to the task's headline score.
+            foreach (var list in record.Examples!)
+                Assert.Equal(record.Scores.Single(s => s.Task == list.Task && s.Metric == list.Metric && s.System == ScoreRow.OurModel).Value, list.Scores.Average(), 6);
+            Assert.Equal(records[0].Record.Examples!.Select(l => l.Ids), record.Examples!.Select(l => l.Ids));   // the same examples for every variant
         }
         // One pretraining run shared by both variants, one finetuning run each.
         var runs = Directory.GetDirectories(Path.Combine(pipeline.Folders.Experiments, "runs")).Select(Path.GetFileName).ToList();
@@ -96,6 +100,8 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Contains("| filled to batch_size × context positions |", section);
         Assert.Contains("| batch_size rows | `finetune fill_batches=false`", section);
         Assert.Matches(@"What won: SQuAD F1: [^;]+; CNN/DM R-1: [^;]+; SST-2 accuracy: ", section);
+        Assert.Matches(@"\| batch_size rows \| SQuAD F1 \| 8 \| [+-]\d+\.\d\d \| \[-?\d+\.\d\d, -?\d+\.\d\d\] \| (yes|no) \|", section);
+        Assert.Matches(@"(Not significant \(the interval holds 0\): \*batch_size rows\* on|Every difference is significant)", section);
     }
 
     /// <summary>
