@@ -7,8 +7,8 @@ public sealed record ReportResult(string MarkdownPath, string HtmlPath, IReadOnl
 /// The assignment's report (problem, approach and methods, results, discussion, conclusions) of one pipeline run,
 /// in three jobs: read the run's artifacts (<see cref="ReportInputs"/>), compose the sections with every number's
 /// source (<see cref="ApproachSections"/>, <see cref="ResultSections"/>, <see cref="ExperimentSections"/>), and
-/// render markdown, PNG and HTML (<see cref="ReportRenderer"/>). Discussion and conclusions are left to the
-/// student, with prompts.
+/// render markdown, PNG and HTML (<see cref="ReportRenderer"/>). Discussion and conclusions are the person's own,
+/// from <see cref="DiscussionFile"/> beside the report (kept when the report is built again), or prompts for them.
 /// </summary>
 public static class ReportBuilder
 {
@@ -31,16 +31,40 @@ public static class ReportBuilder
         ResultSections.Attention(document, inputs);
         ResultSections.Compute(document, inputs);
         ExperimentSections.Experiments(document, inputs);
-        Closing(document);
+        Closing(document, outFolder);
         var result = ReportRenderer.Write(document, $"Report: {run.Name}", outFolder, log);
         foreach (var (_, record) in inputs.Experiments) record.Write(kept);
         return result;
     }
 
-    static void Closing(ReportDocument d) => d.Md("""
+    /// <summary>A person's discussion and conclusions, kept beside the report and put into it each time it is built.</summary>
+    public const string DiscussionFile = "discussion.md";
+
+    /// <summary>The headings <see cref="DiscussionFile"/> must hold, in this order.</summary>
+    public static readonly string[] DiscussionHeadings = ["## Discussion", "## Conclusions"];
+
+    /// <summary>The discussion and conclusions: the person's own from <see cref="DiscussionFile"/> when there is one, else prompts.</summary>
+    static void Closing(ReportDocument d, string outFolder)
+    {
+        var file = Path.Combine(outFolder, DiscussionFile);
+        if (File.Exists(file))
+        {
+            var text = File.ReadAllText(file).Trim();
+            var at = DiscussionHeadings.Select(h => text.StartsWith(h + "\n") ? 0 : text.IndexOf("\n" + h + "\n", StringComparison.Ordinal)).ToList();
+            if (at.Contains(-1) || !at.SequenceEqual(at.Order()))
+                throw new UserError($"{file}: it must hold the sections {string.Join(" and ", DiscussionHeadings.Select(h => $"'{h}'"))}, in this order, each heading on its own line; add them");
+            d.Md(text);
+        }
+        else d.Md(Prompts);
+        d.Md(References);
+    }
+
+    static readonly string Prompts = $"""
         ## Discussion
 
-        > **Your text.** Some questions to answer from the figures and tables above:
+        > **Your text.** Write it in `{DiscussionFile}` beside this report, under the headings `## Discussion` and
+        > `## Conclusions`: the next build puts it here in place of these prompts. Some questions to answer from the
+        > figures and tables above:
         > - How do the validation and training losses compare during pretraining? Is there over- or underfitting?
         > - Which task did finetuning help most, and which least? Does the pretraining replay keep the model's general
         >   text ability (compare the `pretrain` validation loss before and after finetuning)?
@@ -50,7 +74,9 @@ public static class ReportBuilder
         ## Conclusions
 
         > **Your text.** What worked, what did not, and what would you change with ten times the compute?
+        """;
 
+    const string References = """
         ## References
 
         - Vaswani et al. (2017). *Attention Is All You Need*; Radford et al. (2019). *Language Models are Unsupervised Multitask Learners* (GPT-2).
@@ -63,5 +89,7 @@ public static class ReportBuilder
         - Socher et al. (2013). *Recursive Deep Models for Semantic Compositionality* (SST); Wang et al. (2018), *GLUE*.
         - Papineni et al. (2002), BLEU; Post (2018), *A Call for Clarity in Reporting BLEU Scores* (sacreBLEU).
         - Lin (2004). *ROUGE: A Package for Automatic Evaluation of Summaries*; Google's `rouge-score` implementation.
-        """);
+        - Gururangan et al. (2020). *Don't Stop Pretraining: Adapt Language Models to Domains and Tasks*.
+        - Shi et al. (2024). *Instruction Tuning With Loss Over Instructions*.
+        """;
 }

@@ -128,6 +128,32 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.DoesNotContain(ExperimentRecord.ReadAll(kept), r => r.Record.TrainingPflop == 99);
     }
 
+    /// <summary>A person's discussion lives in discussion.md beside the report: built in place of the prompts, kept, and checked for its headings.</summary>
+    [SkippableFact]
+    public void A_discussion_beside_the_report_replaces_the_prompts_and_survives_a_rebuild()
+    {
+        RequireRun();
+        Assert.Contains($"Write it in `{ReportBuilder.DiscussionFile}` beside this report", Markdown);
+        var outFolder = Path.Combine(pipeline.Temp.FullName, "report-with-discussion");
+        Directory.CreateDirectory(outFolder);
+        var file = Path.Combine(outFolder, ReportBuilder.DiscussionFile);
+        const string discussion = "## Discussion\n\nThe smoke model learned little.\n\n## Conclusions\n\nTrain longer.\n";
+        File.WriteAllText(file, discussion);
+
+        for (int build = 0; build < 2; build++)
+        {
+            var markdown = File.ReadAllText(ReportBuilder.Build(pipeline.Folders, outFolder).MarkdownPath);
+            Assert.Contains("## Discussion\n\nThe smoke model learned little.\n\n## Conclusions\n\nTrain longer.", markdown);
+            Assert.DoesNotContain("**Your text.** Write it in", markdown);
+            Assert.Contains("## References", markdown[markdown.IndexOf("Train longer.", StringComparison.Ordinal)..]);
+        }
+        Assert.Equal(discussion, File.ReadAllText(file));
+
+        File.WriteAllText(file, "## Conclusions\n\nNo discussion.\n");
+        var error = Assert.Throws<UserError>(() => ReportBuilder.Build(pipeline.Folders, outFolder));
+        Assert.Equal($"{file}: it must hold the sections '## Discussion' and '## Conclusions', in this order, each heading on its own line; add them", error.Message);
+    }
+
     [SkippableFact]
     public void The_report_names_the_files_its_examples_came_from_and_sets_published_figures_apart()
     {
