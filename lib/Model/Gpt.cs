@@ -177,6 +177,14 @@ public sealed class Gpt : Module
     /// Distinct parameters: with tied embeddings lm_head.weight is the token embedding itself (TorchSharp lists it
     /// under both names, through different handles), so it is left out here; the optimizer and the counts use this.
     /// </summary>
+    /// <summary>
+    /// The weight matrices of the blocks (attention and MLP projections), the hidden matrices Muon updates; each with
+    /// the number of matrices it fuses along its rows: c_attn's q, k and v (3), SwiGLU's gate and value in c_fc (2).
+    /// </summary>
+    public IReadOnlyList<(Parameter Parameter, int Fused)> BlockMatrices() =>
+        [.. UniqueParameters().Where(p => p.Name.StartsWith("transformer.h.") && p.Parameter.dim() == 2)
+            .Select(p => (p.Parameter, p.Name.EndsWith(".attn.c_attn.weight") ? 3 : p.Name.EndsWith(".mlp.c_fc.weight") && Config.Mlp == MlpKind.SwiGlu ? 2 : 1))];
+
     public IReadOnlyList<(string Name, Parameter Parameter)> UniqueParameters() =>
         named_parameters().Where(p => !(Config.TiedEmbeddings && p.name == HeadWeightName)).Select(p => (p.name, p.parameter)).ToList();
 

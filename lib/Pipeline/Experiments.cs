@@ -126,6 +126,12 @@ public static class Experiments
             Reference with { Name = "loss on the response only" },
             Reference with { Name = "prompt tokens at weight 0.1", Finetune = ["prompt_loss_weight=0.1"] },
         ], ExperimentScale.Predictive),
+        new("Optimizer", "Muon (orthogonalised momentum, as in modded-nanogpt's speed records) for the blocks' matrices, AdamW for the rest, " +
+            "at AdamW's learning rate and decay (Liu et al. 2025 scale Muon's update to AdamW's size), in both phases.",
+        [
+            Reference with { Name = "AdamW" },
+            Reference with { Name = "Muon", Pretrain = ["optimizer=muon"], Finetune = ["optimizer=muon"] },
+        ], ExperimentScale.Predictive),
     ];
 
     /// <summary>Runs every experiment (or the one named), skipping variants already recorded.</summary>

@@ -21,7 +21,7 @@ public sealed record CheckpointState(
 /// </summary>
 public sealed class CheckpointStore(string runFolder)
 {
-    public const string OptimizerFile = "optimizer.safetensors", StateFile = "trainer.json", Best = "best";
+    public const string OptimizerFile = "optimizer.safetensors", MuonFile = "muon.safetensors", StateFile = "trainer.json", Best = "best";
     const string StepPrefix = "step-";
 
     public string Folder => Path.Combine(runFolder, "checkpoints");
@@ -36,6 +36,7 @@ public sealed class CheckpointStore(string runFolder)
         var temp = Path.Combine(Folder, $".{name}.tmp-{Guid.NewGuid():N}");
         ModelFiles.Save(temp, training.Model, tokenizer);
         training.Optimizer.Save(Path.Combine(temp, OptimizerFile));
+        training.Muon?.Save(Path.Combine(temp, MuonFile));
         JsonFile.Write(Path.Combine(temp, StateFile), state, TrainingConfig.Json);
         beforeCommit?.Invoke();
         var target = Path.Combine(Folder, name);
@@ -79,6 +80,12 @@ public sealed class CheckpointStore(string runFolder)
                 var optimizer = Path.Combine(checkpoint, OptimizerFile);
                 if (!File.Exists(optimizer)) throw new InvalidDataException($"{optimizer} is missing");
                 training.Optimizer.Load(optimizer);
+                if (training.Muon is { } muon)
+                {
+                    var momentum = Path.Combine(checkpoint, MuonFile);
+                    if (!File.Exists(momentum)) throw new InvalidDataException($"{momentum} is missing");
+                    muon.Load(momentum);
+                }
                 training.CopyWeightsToCompute();
                 using var rng = from_array(Convert.FromBase64String(state.RngState), CPU);
                 torch.set_rng_state(rng);

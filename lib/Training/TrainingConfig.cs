@@ -24,6 +24,8 @@ public abstract record TrainingConfig
     [JsonPropertyName("beta1")] public double Beta1 { get; init; } = 0.9;
     [JsonPropertyName("beta2")] public double Beta2 { get; init; } = 0.95;
     [JsonPropertyName("grad_clip")] public double GradClip { get; init; } = 1.0;
+    /// <summary>adamW, or muon: Muon for the blocks' matrices at the same learning rate and decay, AdamW for the rest.</summary>
+    [JsonPropertyName("optimizer")] public OptimizerKind OptimizerKind { get; init; } = OptimizerKind.AdamW;
     /// <summary>auto (bf16 where the hardware computes it natively, else fp32), fp32 or bf16.</summary>
     [JsonPropertyName("precision")] public Precision Precision { get; init; } = Precision.Auto;
     /// <summary>
@@ -59,10 +61,10 @@ public abstract record TrainingConfig
 
     [JsonIgnore] public LrSchedule Schedule => new(LearningRate, MinLearningRate, WarmupSteps, Steps);
 
-    [JsonIgnore] public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip);
+    [JsonIgnore] public OptimizerSettings Optimizer => new(WeightDecay, Beta1, Beta2, GradientClip: GradClip, Kind: OptimizerKind);
 
     /// <summary>Settings that fix what is trained (the model, its data, its formats): a resumed run cannot change them.</summary>
-    [JsonIgnore] public virtual IReadOnlySet<string> FixedOnResume => new HashSet<string> { "hours" };
+    [JsonIgnore] public virtual IReadOnlySet<string> FixedOnResume => new HashSet<string> { "hours", "optimizer" };
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -7,8 +7,12 @@ using static TorchSharp.torch;
 
 namespace LlmNotebooks.Training;
 
-/// <summary>AdamW settings, as nanoGPT's defaults.</summary>
-public sealed record OptimizerSettings(double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.95, double Epsilon = 1e-8, double GradientClip = 1.0);
+/// <summary>What updates the weights: AdamW for every parameter, or Muon for the blocks' matrices and AdamW for the rest.</summary>
+public enum OptimizerKind { AdamW, Muon }
+
+/// <summary>Optimizer settings, as nanoGPT's defaults; the weight decay is Muon's too.</summary>
+public sealed record OptimizerSettings(double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.95, double Epsilon = 1e-8, double GradientClip = 1.0,
+    OptimizerKind Kind = OptimizerKind.AdamW);
 
 /// <summary>A step produced a NaN or infinite loss or gradient; no update was made.</summary>
 public sealed class NonFiniteLossException(double loss, double gradientNorm)
@@ -35,7 +39,7 @@ public sealed class StepTimes
 /// <summary>
 /// One optimizer step of a model, shared by pretraining, finetuning, the benchmark and notebook 04: forward and backward over
 /// one or more micro-batches (gradient accumulation), gradient-norm clipping, AdamW with weight decay on matrices
-/// only, and, for bf16 mixed precision, the bookkeeping between the fp32 master weights and their bf16 copy.
+/// only (or Muon for the blocks' matrices), and, for bf16 mixed precision, the bookkeeping between the fp32 master weights and their bf16 copy.
 /// </summary>
 public sealed class TrainingStep : IDisposable
 {
@@ -50,8 +54,11 @@ public sealed class TrainingStep : IDisposable
         _clip = settings.GradientClip;
         var parameters = model.UniqueParameters();
         _master = parameters.Select(p => p.Parameter).ToList();
+        if (settings.Kind == OptimizerKind.Muon)
+            Muon = new Muon([.. model.BlockMatrices().Select(m => new Muon.Matrix(m.Parameter, m.Fused))], settings.WeightDecay);
+        var adamW = _master.Except(Muon?.Parameters ?? []).ToList();
         // nanoGPT's groups: matrices (linear weights, embeddings) decay; biases and LayerNorm gains do not.
-        Optimizer = new AdamW([new([.. _master.Where(p => p.dim() >= 2)], settings.WeightDecay), new([.. _master.Where(p => p.dim() < 2)], 0)], settings);
+        Optimizer = new AdamW([new([.. adamW.Where(p => p.dim() >= 2)], settings.WeightDecay), new([.. adamW.Where(p => p.dim() < 2)], 0)], settings);
         if (precision == Precision.Bf16)
         {
             ComputeModel = new Gpt(model.Config);
@@ -70,7 +77,11 @@ public sealed class TrainingStep : IDisposable
 
     public Precision Precision { get; }
 
+    /// <summary>AdamW, for every parameter Muon does not update.</summary>
     public AdamW Optimizer { get; }
+
+    /// <summary>Muon for the blocks' matrices, when the settings ask for it.</summary>
+    public Muon? Muon { get; }
 
     /// <summary>
     /// Runs the micro-batches, then one update at <paramref name="learningRate"/>; the loss is their mean. With
@@ -107,13 +118,18 @@ public sealed class TrainingStep : IDisposable
             throw new NonFiniteLossException(loss, norm);
         }
         Optimizer.Step(learningRate);
+        Muon?.Step(learningRate);
         ClearGradients();
         if (_compute is not null) CopyWeightsToCompute();
         if (times is not null) times.Update += Lap();
         return new StepResult(loss, norm);
     }
 
-    void ClearGradients() => Optimizer.ZeroGradients();
+    void ClearGradients()
+    {
+        Optimizer.ZeroGradients();
+        Muon?.ZeroGradients();
+    }
 
     /// <summary>Adds the bf16 gradients to the fp32 master gradients (accumulating in fp32) and clears them.</summary>
     void AccumulateGradientsInMaster()
@@ -141,6 +157,7 @@ public sealed class TrainingStep : IDisposable
     public void Dispose()
     {
         Optimizer.Dispose();
+        Muon?.Dispose();
         if (_compute is not null) ComputeModel.Dispose();
     }
 }

@@ -24,30 +24,34 @@ public class TrainerTests
 
     static List<MetricsRecord> Steps(string run) => MetricsLog.Read(Path.Combine(Root, run)).Where(r => r.Kind == MetricsRecord.TrainKind).ToList();
 
-    [SkippableFact]
-    public void A_resumed_run_repeats_the_uninterrupted_run_step_by_step()
+    [SkippableTheory]
+    [InlineData("adamW")]
+    [InlineData("muon")]   // Muon's momentum is saved and restored too
+    public void A_resumed_run_repeats_the_uninterrupted_run_step_by_step(string optimizer)
     {
-        var config = Smoke();
-        Train("straight", config);
+        var config = Smoke($"optimizer={optimizer}");
+        string straightRun = $"straight-{optimizer}", interruptedRun = $"interrupted-{optimizer}";
+        Train(straightRun, config);
 
         using var stop = new CancellationTokenSource();
-        var first = Train("interrupted", config, cancellation: stop.Token, progress: p => { if (p.Step == 13) stop.Cancel(); });
+        var first = Train(interruptedRun, config, cancellation: stop.Token, progress: p => { if (p.Step == 13) stop.Cancel(); });
         Assert.Equal(StopReason.Cancelled, first.Reason);
         Assert.Equal(13, first.Steps);
         Assert.EndsWith(CheckpointStore.StepName(13), first.LastCheckpoint);
-        var resumed = Train("interrupted", config, resume: true);
+        Assert.Equal(optimizer == "muon", File.Exists(Path.Combine(first.LastCheckpoint!, CheckpointStore.MuonFile)));
+        var resumed = Train(interruptedRun, config, resume: true);
         Assert.Equal(StopReason.Completed, resumed.Reason);
 
-        var straight = Steps("straight");
-        var interrupted = Steps("interrupted");
+        var straight = Steps(straightRun);
+        var interrupted = Steps(interruptedRun);
         Assert.Equal(30, straight.Count);
         Assert.Equal(straight.Select(r => r.Step), interrupted.Select(r => r.Step));
         Assert.Equal(straight.Select(r => r.TrainLoss), interrupted.Select(r => r.TrainLoss));
         Assert.Equal(straight.Select(r => r.GradNorm), interrupted.Select(r => r.GradNorm));
-        var evalStraight = MetricsLog.Read(Path.Combine(Root, "straight")).Where(r => r.Kind == MetricsRecord.EvalKind).Select(r => r.Validation!["val"]);
-        var evalResumed = MetricsLog.Read(Path.Combine(Root, "interrupted")).Where(r => r.Kind == MetricsRecord.EvalKind).Select(r => r.Validation!["val"]);
+        var evalStraight = MetricsLog.Read(Path.Combine(Root, straightRun)).Where(r => r.Kind == MetricsRecord.EvalKind).Select(r => r.Validation!["val"]);
+        var evalResumed = MetricsLog.Read(Path.Combine(Root, interruptedRun)).Where(r => r.Kind == MetricsRecord.EvalKind).Select(r => r.Validation!["val"]);
         Assert.Equal(evalStraight, evalResumed);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(Root, "straight", ModelFiles.Weights)), File.ReadAllBytes(Path.Combine(Root, "interrupted", ModelFiles.Weights)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Root, straightRun, ModelFiles.Weights)), File.ReadAllBytes(Path.Combine(Root, interruptedRun, ModelFiles.Weights)));
     }
 
     [SkippableFact]
