@@ -122,11 +122,28 @@ static class ResultSections
              ReportDocument.Table(["system (on these examples)", "metric", "score", $"{confidence}% interval"],
                 e.Scores.Where(r => !r.IsPublished).Select(r => new[] { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source),
                     r.Low is null ? "" : $"[{d.N(r.Low.Value, "F2", source)}, {d.N(r.High!.Value, "F2", source)}]" })));
+        BelowBaseline(d, e, source);
         var published = e.Scores.Where(r => r.IsPublished).ToList();
         if (published.Count > 0)
             d.Md("Published figures, measured on other examples (context, not a comparison; the baselines above ran on these examples):\n\n" +
                  ReportDocument.Table(["system", "metric", "score", "examples", "source"], published.Select(r => new[]
                      { d.Q(r.System, source), d.Q(r.Metric, source), d.N(r.Value, "F2", source), d.N(r.Examples, "N0", source), r.Source })));
+    }
+
+    /// <summary>
+    /// Says plainly when the model's headline score is below a trivial baseline's on the same examples (a short run,
+    /// the demo's): then the score says the model has not learned the task, and is no result.
+    /// </summary>
+    static void BelowBaseline(ReportDocument d, EvaluationInputs e, string source)
+    {
+        var headline = TaskRegistry.Named(e.Task).Headline;
+        var measured = e.Scores.Where(r => !r.IsPublished && r.Metric == headline).ToList();
+        var ours = measured.Where(r => r.System.StartsWith(ScoreRow.OurModel, StringComparison.Ordinal)).MaxBy(r => r.Value);
+        var baseline = measured.Where(r => !r.System.StartsWith(ScoreRow.OurModel, StringComparison.Ordinal)).MaxBy(r => r.Value);
+        if (ours is null || baseline is null || ours.Value >= baseline.Value) return;
+        d.Md($"**Below a trivial baseline.** The model's best {d.Q(headline, source)}, {d.N(ours.Value, "F2", source)} ({d.Q(ours.System, source)}), " +
+             $"is lower than {d.Q(baseline.System, source)}'s {d.N(baseline.Value, "F2", source)} on the same examples: the model has not learned this task " +
+             "at this budget, and this score is not a result to report as one.");
     }
 
     /// <summary>

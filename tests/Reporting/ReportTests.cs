@@ -128,6 +128,15 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.DoesNotContain(ExperimentRecord.ReadAll(kept), r => r.Record.TrainingPflop == 99);
     }
 
+    /// <summary>A smoke model's answers score below the simplest baseline, and the report says so rather than presenting them as results.</summary>
+    [SkippableFact]
+    public void A_score_below_a_trivial_baseline_is_called_so()
+    {
+        RequireRun();
+        var squad = Markdown[Markdown.IndexOf("#### squad", StringComparison.Ordinal)..Markdown.IndexOf("#### cnn_dailymail", StringComparison.Ordinal)];
+        Assert.Matches(@"\*\*Below a trivial baseline\.\*\* The model's best F1, \d+\.\d\d \(our model[^)]*\), is lower than best-overlap sentence's \d+\.\d\d on the same examples", squad);
+    }
+
     /// <summary>A person's discussion lives in discussion.md beside the report: built in place of the prompts, kept, and checked for its headings.</summary>
     [SkippableFact]
     public void A_discussion_beside_the_report_replaces_the_prompts_and_survives_a_rebuild()
