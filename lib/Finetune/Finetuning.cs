@@ -59,7 +59,9 @@ public static class Finetuning
         var tokenizer = ModelFiles.LoadTokenizer(ModelFiles.Folder(from));
         var modelConfig = ModelFiles.LoadConfig(from) with { PromptAttention = config.PromptAttention };
         var mixture = Mixture.Parse(config.Mixture);
-        hooks.Log?.Invoke($"finetuning from {from}; mixture {mixture}; SQuAD prompts {config.QaPrompt}; prompt attention {config.PromptAttention}");
+        if (config.PackPassages && (config.PromptAttention != PromptAttention.Causal || config.QaPrompt != QaPrompt.PassageFirst))
+            throw new UserError("pack_passages=true packs questions after their passage for a causal model: it needs qa_prompt=passageFirst and prompt_attention=causal");
+        hooks.Log?.Invoke($"finetuning from {from}; mixture {mixture}; SQuAD prompts {config.QaPrompt}{(config.PackPassages ? ", packed by passage" : "")}; prompt attention {config.PromptAttention}");
         var formats = config.Formats(tokenizer, modelConfig.ContextLength);
         var replay = mixture.ShareOf(Mixture.Pretrain) > 0 ? PretrainingTokens(from) : null;
         using var data = new FinetuningBatches(formats, dataFolder, mixture, replay, BatchOptions.Of(config, modelConfig.ContextLength), hooks.Log);

@@ -14,11 +14,14 @@ namespace LlmNotebooks.Finetune;
 /// <param name="MaxExamplesPerTask">At most this many training examples per task (quick runs); null: all</param>
 /// <param name="Fill">Fill micro-batches to batch_size × context positions instead of batch_size rows</param>
 /// <param name="PromptWeight">Weight of the prompt's tokens in the training loss (0: the response only)</param>
-public sealed record BatchOptions(int BatchSize, int Accumulation, int ValidationBatches, long Seed, int? MaxExamplesPerTask = null, bool Fill = false, float PromptWeight = 0)
+/// <param name="Pack">Pack the training examples that share a source (SQuAD's questions on a passage) into one row</param>
+public sealed record BatchOptions(int BatchSize, int Accumulation, int ValidationBatches, long Seed, int? MaxExamplesPerTask = null, bool Fill = false,
+    float PromptWeight = 0, bool Pack = false)
 {
     /// <summary>A finetuning config's options, for a model of <paramref name="contextLength"/>.</summary>
     public static BatchOptions Of(FinetuningConfig config, int contextLength) =>
-        new(config.BatchSize, config.AccumulationSteps(contextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, config.FillBatches, (float)config.PromptLossWeight);
+        new(config.BatchSize, config.AccumulationSteps(contextLength), config.EvalBatches, config.Seed, config.MaxExamplesPerTask, config.FillBatches,
+            (float)config.PromptLossWeight, config.PackPassages);
 }
 
 /// <summary>
@@ -45,7 +48,7 @@ public sealed class FinetuningBatches : IBatchSource
 
     public FinetuningBatches(TaskFormats formats, string dataFolder, Mixture mixture, string? pretrainTokens, BatchOptions options, Action<string>? log = null)
     {
-        var (batchSize, accumulation, validationBatches, seed, maxExamplesPerTask, fill, promptWeight) = options;
+        var (batchSize, accumulation, validationBatches, seed, maxExamplesPerTask, fill, promptWeight, pack) = options;
         if (promptWeight is < 0 or > 1) throw new UserError($"prompt_loss_weight must be in [0, 1], got {promptWeight}");
         (_mixture, _seed, _batchSize, _accumulation, _padToken) = (mixture, seed, batchSize, accumulation, formats.Tokenizer.EndOfText);
         (_fill, _positions, _promptWeight) = (fill, batchSize * formats.ContextLength, promptWeight);
@@ -55,7 +58,7 @@ public sealed class FinetuningBatches : IBatchSource
         foreach (var task in mixture.Tasks)
         {
             var source = task.Name;
-            var (train, heldOut, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize);
+            var (train, heldOut, stat) = Load(task, formats, dataFolder, seed, maxExamplesPerTask, validationBatches * batchSize, pack);
             if (train.Count == 0) throw new InvalidDataException($"no {source} training examples fit the {formats.ContextLength}-token context");
             _train[source] = train;
             stats.Add(stat);
@@ -112,9 +115,10 @@ public sealed class FinetuningBatches : IBatchSource
         }
     }
 
-    int RowCount(string source, long micro) => source == Mixture.Pretrain || !_fill ? _batchSize : Rows(source, micro).Count;
+    /// <summary>The examples a micro-batch trains on: its rows, each packed row counting every question it holds.</summary>
+    int ExampleCount(string source, long micro) => source == Mixture.Pretrain ? _batchSize : Rows(source, micro).Sum(e => e.FollowUps?.Count ?? 1);
 
-    /// <summary>Examples (rows) drawn from each source in the first <paramref name="steps"/> steps.</summary>
+    /// <summary>Examples drawn from each source in the first <paramref name="steps"/> steps (pretraining replay: windows).</summary>
     public Dictionary<string, long> Seen(long steps)
     {
         // Counted once per step and kept: the metrics log asks after every step.
@@ -124,7 +128,7 @@ public sealed class FinetuningBatches : IBatchSource
             for (int micro = 0; micro < _accumulation; micro++)
             {
                 var source = SourceOf(step, micro);
-                next[source] = next.GetValueOrDefault(source) + RowCount(source, step * _accumulation + micro);
+                next[source] = next.GetValueOrDefault(source) + ExampleCount(source, step * _accumulation + micro);
             }
             _seen.Add(next);
         }
@@ -133,20 +137,24 @@ public sealed class FinetuningBatches : IBatchSource
 
     /// <summary>Formats a task's training split in parallel; holds out a slice for validation.</summary>
     static (IReadOnlyList<FormattedExample> Train, IReadOnlyList<FormattedExample> Validation, TaskDataStats Stats) Load(
-        FinetuningTask task, TaskFormats formats, string dataFolder, long seed, int? maxExamples, int validationExamples)
+        FinetuningTask task, TaskFormats formats, string dataFolder, long seed, int? maxExamples, int validationExamples, bool pack)
     {
         var issues = new DataIssues();
         // Held out by the task's key (SQuAD: the article title, so paragraphs of one article stay together).
         var items = task.Examples(TaskSplit.Train, dataFolder, issues);
         if (maxExamples is { } max) items = items.Take(max);
         using var perThread = new ThreadLocal<TaskFormats>(formats.Copy);
-        var formatted = items.AsParallel().AsOrdered()
-            .Select(item => (Held: FinetuningTask.IsHeldOut(item, seed), item.Id, Result: item.Format(perThread.Value!, true)))
+        // Packed, the training examples that share a source (SQuAD's questions on one passage, consecutive in the file)
+        // are formatted together; held-out examples are always formatted alone, so validation losses stay comparable.
+        var formatted = Groups(items, pack, seed).AsParallel().AsOrdered()
+            .SelectMany(group => group.Held || !pack
+                ? group.Examples.Select(item => (group.Held, item.Id, Result: item.Format(perThread.Value!, true)))
+                : task.Pack(perThread.Value!, group.Examples).Select(row => (group.Held, row.Id, row.Result)))
             .ToList();
         var kept = formatted.Where(f => f.Result.Example is not null).ToList();
         var train = kept.Where(f => !f.Held).Select(f => f.Result.Example!).ToList();
         var validation = kept.Where(f => f.Held).Select(f => f.Result.Example!).Take(validationExamples).ToList();
-        if (validation.Count == 0 && train.Count > 1) { validation.Add(train[^1]); train.RemoveAt(train.Count - 1); }
+        if (validation.Count == 0 && train.Count > 1) { validation.Add(Alone(train[^1])); train.RemoveAt(train.Count - 1); }
         var droppedGroups = formatted.Where(f => f.Result.Dropped is not null).GroupBy(f => f.Result.Dropped!).ToList();
         var dropped = droppedGroups.ToDictionary(g => g.Key, g => g.Count());
         foreach (var (reason, count) in issues.CountsByReason) dropped[reason] = count;
@@ -157,6 +165,25 @@ public sealed class FinetuningBatches : IBatchSource
         var stats = new TaskDataStats(task.Name, train.Count, validation.Count, truncated.Count,
             truncated.Sum(f => (long)f.Result.Example!.TruncatedTokens), dropped, firstOf);
         return (train, validation, stats);
+    }
+
+    /// <summary>A packed row's first follow-up as an example of its own (validation losses are on examples alone).</summary>
+    static FormattedExample Alone(FormattedExample row) =>
+        row.FollowUps is [var first, ..] ? row with { Prompt = [.. row.Prompt, .. first.Prompt], Response = first.Response, FollowUps = null } : row;
+
+    /// <summary>Consecutive examples with the same source and hold-out side, as groups (each example alone when not packing).</summary>
+    static IEnumerable<(bool Held, List<TaskExample> Examples)> Groups(IEnumerable<TaskExample> items, bool pack, long seed)
+    {
+        var group = new List<TaskExample>();
+        bool held = false;
+        foreach (var item in items)
+        {
+            bool itemHeld = FinetuningTask.IsHeldOut(item, seed);
+            if (group.Count > 0 && (!pack || itemHeld != held || item.Source != group[0].Source)) { yield return (held, group); group = []; }
+            group.Add(item);
+            held = itemHeld;
+        }
+        if (group.Count > 0) yield return (held, group);
     }
 
     public void Dispose()

@@ -31,8 +31,13 @@ public sealed record FinetuningConfig : TrainingConfig
     /// Tuning With Loss Over Instructions"); 0 trains on the response only. Validation losses stay response-only.
     /// </summary>
     [JsonPropertyName("prompt_loss_weight")] public double PromptLossWeight { get; init; }
+    /// <summary>
+    /// Train each SQuAD passage once with all its questions and answers after it (about 4.6), each seeing the passage and
+    /// itself only, instead of one copy of the passage per question: several times the answers per token of compute.
+    /// </summary>
+    [JsonPropertyName("pack_passages")] public bool PackPassages { get; init; }
 
-    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>(base.FixedOnResume) { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches", "prompt_loss_weight" };
+    [JsonIgnore] public override IReadOnlySet<string> FixedOnResume => new HashSet<string>(base.FixedOnResume) { "qa_prompt", "prompt_attention", "max_examples_per_task", "fill_batches", "prompt_loss_weight", "pack_passages" };
 
     public TaskFormats Formats(Tokenization.TextTokenizer tokenizer, int contextLength) => new(tokenizer, contextLength, QaPrompt);
 

@@ -3,6 +3,23 @@ using static TorchSharp.torch;
 namespace LlmNotebooks.Model;
 
 /// <summary>
+/// Several sequences packed in one row after a shared prefix (a SQuAD passage, then each of its questions with its
+/// answer): <see cref="Segments"/> (B, T) is 0 for the prefix and k for the k-th follower, and a follower's tokens
+/// see the prefix and themselves, never another follower; <see cref="Positions"/> (B, T) restarts every follower
+/// right after the prefix, so each one is computed exactly as if it stood alone after the prefix.
+/// </summary>
+public sealed record Packing(Tensor Segments, Tensor Positions) : IDisposable
+{
+    public Packing To(Device device) => new(Segments.to(device), Positions.to(device));
+
+    public void Dispose()
+    {
+        Segments.Dispose();
+        Positions.Dispose();
+    }
+}
+
+/// <summary>
 /// What each position may attend to in one forward pass: the mask (or the fused kernel's own causal mask), every
 /// token's position, and the cache of earlier keys and values when generating. Built once per forward by
 /// <see cref="Gpt"/> and passed down through the blocks.
@@ -25,8 +42,19 @@ public sealed class AttentionScope
 
     /// <summary>A forward pass over whole sequences (B, T), no cache: training, validation, scoring.</summary>
     /// <param name="promptEnds">Where each row's prompt ends, for a prefix LM; null keeps every query causal</param>
-    public static AttentionScope ForSequences(long batch, long length, Device device, long[]? promptEnds = null) =>
-        Build(batch, length, start: 0, padding: null, promptEnds, cache: null, device);
+    /// <param name="packing">Followers packed after a shared prefix; null: one sequence per row</param>
+    public static AttentionScope ForSequences(long batch, long length, Device device, long[]? promptEnds = null, Packing? packing = null)
+    {
+        if (packing is null) return Build(batch, length, start: 0, padding: null, promptEnds, cache: null, device);
+        if (promptEnds is not null) throw new ArgumentException("a prefix LM's prompt mask and packed followers do not combine");
+        using var scope = NewDisposeScope();
+        var segments = packing.Segments.to(device);
+        var key = segments.view(batch, 1, 1, length);
+        var query = segments.view(batch, 1, length, 1);
+        var allowed = CausalMask(length, length, device).view(1, 1, length, length)
+            .logical_and(key.eq(Scalars.FirstIndex).logical_or(key.eq(query)));                      // (B, 1, T, T)
+        return new(allowed.MoveToOuterDisposeScope(), false, packing.Positions.to(device).MoveToOuterDisposeScope(), null);
+    }
 
     /// <summary>A generation pass: <paramref name="length"/> new tokens after what <paramref name="cache"/> holds, its rows left-padded as it says.</summary>
     public static AttentionScope AfterCache(long batch, long length, KvCache cache, Device device, long[]? promptEnds = null) =>

@@ -104,13 +104,14 @@ public sealed class Gpt : Module
     /// nanoGPT's forward: logits (B, T, V) for token ids (B, T), and with <paramref name="targets"/> (B, T) the mean
     /// cross-entropy over the targets that are not <see cref="IgnoreIndex"/>, or with <paramref name="weights"/> (B, T)
     /// their weighted mean. <paramref name="promptLengths"/> (one per row) lets the prompt attend to itself both ways
-    /// when the model is a prefix LM; otherwise it is unused.
+    /// when the model is a prefix LM; otherwise it is unused. <paramref name="packing"/> lays out rows that pack
+    /// several followers after a shared prefix.
     /// </summary>
-    public (Tensor Logits, Tensor? Loss) forward(Tensor idx, Tensor? targets = null, long[]? promptLengths = null, Tensor? weights = null)
+    public (Tensor Logits, Tensor? Loss) forward(Tensor idx, Tensor? targets = null, long[]? promptLengths = null, Tensor? weights = null, Packing? packing = null)
     {
         using var scope = NewDisposeScope();
         var prompts = Config.PromptAttention == PromptAttention.Bidirectional ? promptLengths : null;
-        var logits = lm_head.forward(Hidden(idx, AttentionScope.ForSequences(idx.shape[0], idx.shape[1], idx.device, prompts)));   // (B, T, V)
+        var logits = lm_head.forward(Hidden(idx, AttentionScope.ForSequences(idx.shape[0], idx.shape[1], idx.device, prompts, packing)));   // (B, T, V)
         if (targets is null) return (logits.MoveToOuterDisposeScope(), null);
         var flat = logits.reshape(-1, logits.shape[^1]).to(ScalarType.Float32);   // (B*T, V)
         var loss = weights is null

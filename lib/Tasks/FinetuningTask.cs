@@ -21,8 +21,11 @@ public enum ResponseKind
 /// task formats it for the model.
 /// </summary>
 public sealed record TaskExample(string Id, string Input, IReadOnlyList<string> References, string Source, string? Question,
-    string HoldOutKey, Func<TaskFormats, bool, Formatting> Formatter)
+    string HoldOutKey, Func<TaskFormats, bool, Formatting> Formatter, Func<TaskFormats, FollowUp?>? FollowUpFormatter = null)
 {
+    /// <summary>The example as a follow-up of its source for packing (its question and answer), or null where the task does not pack.</summary>
+    public FollowUp? AsFollowUp(TaskFormats formats) => FollowUpFormatter?.Invoke(formats);
+
     /// <summary>The example as the model sees it, with its response (training) or without (evaluation).</summary>
     public Formatting Format(TaskFormats formats, bool withResponse) => Formatter(formats, withResponse);
 }
@@ -125,6 +128,31 @@ public abstract class FinetuningTask
         if (!pattern.Contains('*')) return File.Exists(path) ? [path] : [];
         var directory = Path.GetDirectoryName(path)!;
         return Directory.Exists(directory) ? Directory.GetFiles(directory, Path.GetFileName(path)).Order(StringComparer.Ordinal) : [];
+    }
+
+    /// <summary>
+    /// Training rows that pack consecutive examples of one source (a passage and its questions): the task's frame around
+    /// the source once, then each example as a follow-up, as many per row as fit in the context (the source repeated
+    /// in the next row for the rest). An example whose source leaves it no room is formatted alone. Tasks whose
+    /// examples are not follow-ups of a shared source format every example alone.
+    /// </summary>
+    public IEnumerable<(string Id, Formatting Result)> Pack(TaskFormats formats, IReadOnlyList<TaskExample> sameSource)
+    {
+        // Packing follows the source, so the source must come first (SQuAD's passage-first prompt).
+        bool packs = formats.QaPrompt == QaPrompt.PassageFirst && sameSource.All(e => e.FollowUpFormatter is not null);
+        int[] prefix = packs ? [.. formats.Head(Instruction), .. formats.Tokenizer.Encode(sameSource[0].Source)] : [];
+        var row = new List<(TaskExample Example, FollowUp FollowUp)>();
+        (string, Formatting) Row() => (row[0].Example.Id, new(new FormattedExample(Name, row[0].Example.Id, prefix, [], 0, [.. row.Select(r => r.FollowUp)]), null));
+        foreach (var example in sameSource)
+        {
+            // A row trains on its tokens but the last: it may hold one token more than the context. An example that
+            // cannot follow (its answer is too long, the passage leaves no room) is formatted alone, or dropped saying why.
+            var followUp = packs ? example.AsFollowUp(formats) : null;
+            if (followUp is null || prefix.Length + followUp.Length > formats.ContextLength + 1) { yield return (example.Id, example.Format(formats, true)); continue; }
+            if (prefix.Length + row.Sum(r => r.FollowUp.Length) + followUp.Length > formats.ContextLength + 1) { yield return Row(); row.Clear(); }
+            row.Add((example, followUp));
+        }
+        if (row.Count > 0) yield return Row();
     }
 
     /// <summary>The label words of a <see cref="ResponseKind.Label"/> task, in the order the likelihood reading compares them.</summary>

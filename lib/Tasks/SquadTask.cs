@@ -31,7 +31,23 @@ public sealed class SquadTask : FinetuningTask
     /// <summary>Held out by article title, so that no paragraph of a held-out article is trained on.</summary>
     protected override IEnumerable<TaskExample> Read(IReadOnlyList<string> files, TaskSplit split, DataIssues issues) =>
         Squad.Read(files, issues).Select(e => new TaskExample(e.Id, InputText(e), [.. e.Answers.Select(a => a.Text)], e.Context, e.Question, e.Title,
-            (formats, withResponse) => Format(formats, e, withResponse)));
+            (formats, withResponse) => Format(formats, e, withResponse), formats => FollowUp(formats, e)));
+
+    /// <summary>A question and its answer as they follow the passage in a packed row: exactly the tokens <see cref="Format"/> puts after it.</summary>
+    public FollowUp? FollowUp(TaskFormats formats, QaExample example)
+    {
+        var response = formats.Response(AnswerText(example));
+        if (response.Length > MaxResponseTokens) return null;
+        return new([.. formats.Tokenizer.Encode($"\n\nQuestion: {example.Question}"), formats.ResponseStart], response);
+    }
+
+    /// <summary>The first answer as the passage has it, with the space before it when there is one (" Denver Broncos").</summary>
+    static string AnswerText(QaExample example)
+    {
+        var answer = example.Answers[0];
+        int start = answer.Start > 0 && example.Context[answer.Start - 1] == ' ' ? answer.Start - 1 : answer.Start;
+        return example.Context[start..(answer.Start + answer.Text.Length)];
+    }
 
     /// <summary>
     /// A SQuAD example (its first answer is the training target); dropped with the reason when it cannot fit. The answer
@@ -46,7 +62,7 @@ public sealed class SquadTask : FinetuningTask
         // Split the passage where GPT-2's pre-tokenizer splits it anyway: before the space that starts the answer's first word.
         int start = answer.Start > 0 && example.Context[answer.Start - 1] == ' ' ? answer.Start - 1 : answer.Start;
         int end = answer.Start + answer.Text.Length;
-        var response = withResponse ? formats.Response(example.Context[start..end]) : [];
+        var response = withResponse ? formats.Response(AnswerText(example)) : [];
         if (response.Length > MaxResponseTokens) return Formatting.Drop("answer longer than the answer budget");
         var head = formats.Head(Instruction);
         bool questionFirst = formats.QaPrompt == QaPrompt.QuestionFirst;

@@ -12,7 +12,16 @@ public enum QaPrompt { PassageFirst, QuestionFirst }
 /// One example as the model sees it: prompt tokens, then the response it must learn to produce (ending with end of
 /// text). <see cref="Task"/> is the task's name; <see cref="TruncatedTokens"/> counts input tokens cut to fit the context.
 /// </summary>
-public sealed record FormattedExample(string Task, string Id, int[] Prompt, int[] Response, int TruncatedTokens)
+public sealed record FormattedExample(string Task, string Id, int[] Prompt, int[] Response, int TruncatedTokens, IReadOnlyList<FollowUp>? FollowUps = null)
+{
+    public int Length => Prompt.Length + Response.Length + (FollowUps?.Sum(f => f.Length) ?? 0);
+}
+
+/// <summary>
+/// One of several examples packed after a shared prompt (a SQuAD question and its answer after their passage): its
+/// own prompt tokens and response. It sees the shared prompt and itself, not the other follow-ups (<c>Model.Packing</c>).
+/// </summary>
+public sealed record FollowUp(int[] Prompt, int[] Response)
 {
     public int Length => Prompt.Length + Response.Length;
 }

@@ -103,7 +103,7 @@ public sealed class TrainingStep : IDisposable
         foreach (var batch in microBatches)
         {
             using var scope = NewDisposeScope();
-            var microLoss = ComputeModel.forward(batch.Inputs, batch.Targets, batch.PromptLengths, batch.Weights).Loss!;
+            var microLoss = Loss(ComputeModel, batch);
             if (times is not null) times.Forward += Lap();
             (microLoss * share).backward();
             loss += microLoss.item<float>() / microBatches.Count;
@@ -124,6 +124,11 @@ public sealed class TrainingStep : IDisposable
         if (times is not null) times.Update += Lap();
         return new StepResult(loss, norm);
     }
+
+    /// <summary>The model's loss on a batch, with everything the batch says about its rows (prompts, weights, packing).</summary>
+    public static Tensor Loss(Gpt model, Batch batch) =>
+        model.forward(batch.Inputs, batch.Targets, batch.PromptLengths, batch.Weights,
+            batch.Segments is null ? null : new Packing(batch.Segments, batch.PositionIds!)).Loss!;
 
     void ClearGradients()
     {

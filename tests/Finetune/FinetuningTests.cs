@@ -37,7 +37,7 @@ public class FinetuningTests
             {
                 using var scope = NewDisposeScope();
                 using var _ = no_grad();
-                return (double)model.forward(b.Inputs, b.Targets, b.PromptLengths).Loss!.item<float>();
+                return (double)TrainingStep.Loss(model, b).item<float>();
             }));
             for (int step = 0; step < config.MaxSteps; step++)
                 for (int micro = 0; micro < 2; micro++)
@@ -86,5 +86,22 @@ public class FinetuningTests
 
         Assert.Contains("prompt_loss_weight must be in [0, 1]", Assert.Throws<UserError>(() =>
             new FinetuningBatches(formats, DataRoot, Mixture.Parse("sst2=1"), null, options with { PromptWeight = 2 })).Message);
+    }
+
+    [SkippableFact]
+    public void Packed_by_passage_squad_trains_fewer_rows_with_every_question_and_validation_stays_unpacked()
+    {
+        var formats = new TaskFormats(TextTokenizer.Gpt2(), 512);
+        var options = new BatchOptions(BatchSize: 4, Accumulation: 1, ValidationBatches: 1, Seed: 1, MaxExamplesPerTask: 400);
+        using var plain = new FinetuningBatches(formats, DataRoot, Mixture.Parse("squad=1"), pretrainTokens: null, options);
+        using var packed = new FinetuningBatches(formats, DataRoot, Mixture.Parse("squad=1"), pretrainTokens: null, options with { Pack = true });
+
+        int questions = plain.Stats[0].Train, rows = packed.Stats[0].Train;
+        Assert.InRange(rows, questions / 8, questions / 2);   // SQuAD has about 4.6 questions per passage
+        using var batch = packed.TrainBatch(0, 0);
+        Assert.NotNull(batch.Segments);
+        Assert.True(batch.Segments!.max().item<long>() > 1, "a row holds several questions");
+        Assert.All(packed.ValidationSets["squad"], v => Assert.Null(v.Segments));
+        Assert.All(packed.HeldOut["squad"], e => Assert.Null(e.FollowUps));
     }
 }

@@ -92,6 +92,28 @@ public class GptTests
         }
     }
 
+    /// <summary>
+    /// A row that packs two follow-ups after a shared prefix computes each follow-up exactly as a row holding only
+    /// the prefix and that follow-up: the same positions, and nothing seen of the other follow-up.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void A_packed_row_computes_each_follow_up_as_if_it_stood_alone(string architecture)
+    {
+        var model = Scrambled(Variants[architecture]);
+        var ids = randint(0, 97, [1, 20]);
+        long[] segments = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2];     // prefix 8, follow-ups of 6 and 6
+        long[] positions = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 8, 9, 10, 11, 12, 13];
+        using var packing = new Packing(tensor(segments).view(1, 20), tensor(positions).view(1, 20));
+        var packed = model.forward(ids, packing: packing).Logits;
+
+        var first = model.forward(ids[.., ..14]).Logits;
+        var second = model.forward(cat([ids[.., ..8], ids[.., 14..]], 1)).Logits;
+        Assert.True(packed[.., ..14].allclose(first, rtol: 0, atol: 1e-5), $"{architecture}: the prefix and the first follow-up");
+        Assert.True(packed[.., 14..].allclose(second[.., 8..], rtol: 0, atol: 1e-5), $"{architecture}: the second follow-up");
+        Assert.False(packed[.., 14..].allclose(model.forward(ids).Logits[.., 14..], rtol: 0, atol: 1e-5), $"{architecture}: unpacked, it would see the first");
+    }
+
     [Theory]
     [MemberData(nameof(Architectures))]
     public void Both_attention_paths_agree_and_cached_generation_equals_recomputation(string architecture)

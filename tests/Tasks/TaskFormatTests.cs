@@ -49,6 +49,53 @@ public class TaskFormatTests
     }
 
     [Fact]
+    public void A_packed_row_trains_each_answer_after_the_shared_prompt_and_nothing_across_follow_ups()
+    {
+        var packed = new FormattedExample("squad", "p", [1, 2, 3], [], 0, [new FollowUp([10, 11], [12, 13]), new FollowUp([20], [21, 22])]);
+        var row = ResponseMask.Row(packed);
+        Assert.Equal(new long[] { 1, 2, 3, 10, 11, 12, 13, 20, 21 }, row.Inputs);
+        Assert.Equal(new long[] { 0, 0, 0, 1, 1, 1, 1, 2, 2 }, row.Segments!);
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4, 5, 6, 3, 4 }, row.PositionIds!);   // every follow-up starts right after the prompt
+        // Answers only; the last token of the first answer predicts nothing (the next follow-up is no continuation of it).
+        Assert.Equal(new long[] { -1, -1, -1, -1, 12, 13, -1, 21, 22 }, row.Targets);
+
+        var weighted = ResponseMask.Row(packed, promptWeight: 0.5f);
+        Assert.Equal(new long[] { 2, 3, 10, 11, 12, 13, -1, 21, 22 }, weighted.Targets);   // the prompt into the first follow-up only
+        Assert.Equal(new float[] { 0.5f, 0.5f, 0.5f, 0.5f, 1, 1, 0, 1, 1 }, weighted.Weights);
+
+        using var batch = ResponseMask.Batch([packed, new FormattedExample("squad", "q", [1, 2], [5], 0)], padToken: 99);
+        Assert.Equal(new long[] { 0, 0, 0, 1, 1, 1, 1, 2, 2, 0, 0, -1, -1, -1, -1, -1, -1, -1 }, batch.Segments!.data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 1, 2, 3, 4, 5, 6, 3, 4, 0, 1, 2, 3, 4, 5, 6, 7, 8 }, batch.PositionIds!.data<long>().ToArray());
+    }
+
+    [SkippableFact]
+    public void Squad_packed_by_passage_follows_the_passage_with_the_tokens_evaluation_prompts_with()
+    {
+        var formats = new TaskFormats(Gpt2, 512);
+        var questions = TaskRegistry.Squad.Examples(TaskSplit.Train, DataRoot, new DataIssues()).Take(40).ToList();
+        var passage = questions.TakeWhile(q => q.Source == questions[0].Source).ToList();
+        Assert.True(passage.Count > 1);
+
+        var rows = TaskRegistry.Squad.Pack(formats, passage).ToList();
+        var row = Assert.Single(rows).Result.Example!;
+        Assert.Equal(passage.Count, row.FollowUps!.Count);
+        Assert.True(row.Length <= formats.ContextLength + 1);
+        foreach (var (question, followUp) in passage.Zip(row.FollowUps))
+        {
+            var alone = question.Format(formats, withResponse: false).Example!;   // evaluation's prompt
+            Assert.Equal(alone.Prompt, row.Prompt.Concat(followUp.Prompt).ToArray());
+            Assert.Equal(question.Format(formats, withResponse: true).Example!.Response, followUp.Response);
+        }
+
+        // A context too short for all of them: more rows, each with the passage, each question once.
+        var small = new TaskFormats(Gpt2, row.Prompt.Length + row.FollowUps[0].Length + 1);
+        var split = TaskRegistry.Squad.Pack(small, passage).Select(r => r.Result.Example!).ToList();
+        Assert.True(split.Count > 1);
+        Assert.Equal(passage.Count, split.Sum(r => r.FollowUps?.Count ?? 1));
+        Assert.All(split, r => Assert.True(r.Length <= small.ContextLength + 1));
+    }
+
+    [Fact]
     public void With_a_prompt_weight_the_prompt_tokens_count_at_that_weight()
     {
         var a = new FormattedExample("sst2", "a", [1, 2, 3], [4, 5], 0);

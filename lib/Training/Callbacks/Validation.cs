@@ -48,7 +48,7 @@ public sealed class Validation(MetricsLog log, int interval, Action<string>? say
             {
                 using var scope = NewDisposeScope();
                 var onDevice = batch.To(device);
-                return (double)model.forward(onDevice.Inputs, onDevice.Targets, onDevice.PromptLengths, onDevice.Weights).Loss!.item<float>();
+                return (double)TrainingStep.Loss(model, onDevice).item<float>();
             }));
         }
         finally
