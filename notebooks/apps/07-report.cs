@@ -131,8 +131,10 @@ Show.Value(architecture.SelectMany(e => e.Record.Scores
 })).AsTable());
 
 // **Discussion and conclusions.** What worked and why you think so, what did not, what limits the model (its size,
-// its context, its data, its decoder), and what you would change with ten times the compute. The report leaves marked
-// prompts (**Your text**) in these sections; it never writes them for you.
+// its context, its data, its decoder), and what you would change with ten times the compute. Write them in
+// `discussion.md` beside the report (`reports/<run>/discussion.md`), under the headings `## Discussion` and
+// `## Conclusions`: each build of the report puts the file in place of its prompts (**Your text**) and never writes it
+// for you.
 //
 // ## Redrawing a figure
 //
