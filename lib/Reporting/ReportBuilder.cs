@@ -1,3 +1,4 @@
+using LlmNotebooks.Model;
 namespace LlmNotebooks.Reporting;
 
 /// <summary>What a report build produced, with every number it wrote and the file it came from.</summary>
@@ -31,10 +32,51 @@ public static class ReportBuilder
         ResultSections.Attention(document, inputs);
         ResultSections.Compute(document, inputs);
         ExperimentSections.Experiments(document, inputs);
+        ScoredModel(document, inputs, outFolder, log);
         Closing(document, outFolder);
         var result = ReportRenderer.Write(document, $"Report: {run.Name}", outFolder, log);
         foreach (var (_, record) in inputs.Experiments) record.Write(kept);
         return result;
+    }
+
+    /// <summary>The folder beside a report that holds the model it scored.</summary>
+    public const string ModelFolder = "model";
+
+    /// <summary>The largest model a report keeps beside it: a repository takes it, GitHub warns from 50 MB on.</summary>
+    public const long ModelBytesLimit = 32L << 20;
+
+    /// <summary>
+    /// Copies the finetuned model the report scored (weights, config, tokenizer; not model.pt, which <c>export</c>
+    /// writes from it) into <see cref="ModelFolder"/> beside the report when it is small enough to commit, so a fresh
+    /// clone evaluates, generates with and exports the very model the report scored. A larger one is named and left.
+    /// </summary>
+    static void ScoredModel(ReportDocument d, ReportInputs inputs, string outFolder, Action<string>? log)
+    {
+        var run = inputs.Folders;
+        var weights = Path.Combine(run.Finetune, ModelFiles.Weights);
+        if (!File.Exists(weights)) return;
+        var files = new[] { ModelFiles.Weights, ModelFiles.ConfigFile, ModelFiles.TokenizerFile }.Select(f => Path.Combine(run.Finetune, f))
+            .Concat(Directory.Exists(Path.Combine(run.Finetune, ModelFiles.TokenizerFolder)) ? Directory.GetFiles(Path.Combine(run.Finetune, ModelFiles.TokenizerFolder)) : [])
+            .ToList();
+        long bytes = files.Sum(f => new FileInfo(f).Length);
+        string size = $"{d.N(bytes / 1e6, "F1", inputs.Source(weights))} MB";
+        if (bytes > ModelBytesLimit)
+        {
+            d.Md($"### The model\n\nThe finetuned model the report scored is `{inputs.Source(run.Finetune)}` ({size}); it is too large to keep beside the report.");
+            return;
+        }
+        var target = Path.Combine(outFolder, ModelFolder);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        foreach (var file in files)
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(run.Finetune, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+        log?.Invoke($"the scored model: {target} ({bytes / 1e6:F1} MB)");
+        d.Md($"### The model\n\nThe finetuned model this report scored is in `{ModelFolder}/` beside it ({size}: weights, config, tokenizer). " +
+             $"`dotnet run -c Release -- evaluate --model <this folder>/{ModelFolder} --task sst2` scores it again, `generate --model` writes with it, and " +
+             "`export --model` turns it into the hand-in `model.pt`.");
     }
 
     /// <summary>A person's discussion and conclusions, kept beside the report and put into it each time it is built.</summary>

@@ -128,6 +128,24 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.DoesNotContain(ExperimentRecord.ReadAll(kept), r => r.Record.TrainingPflop == 99);
     }
 
+    /// <summary>The report keeps the model it scored; evaluated from there, it scores what the report says, to the last digit.</summary>
+    [SkippableFact]
+    public void The_report_keeps_the_model_it_scored_and_it_scores_the_same_from_there()
+    {
+        RequireRun();
+        var model = Path.Combine(pipeline.ReportFolder, ReportBuilder.ModelFolder);
+        foreach (var file in new[] { ModelFiles.Weights, ModelFiles.ConfigFile, ModelFiles.TokenizerFile })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(pipeline.Folders.Finetune, file)), File.ReadAllBytes(Path.Combine(model, file)));
+        Assert.False(File.Exists(Path.Combine(model, ModelFiles.HandIn)));   // export writes it from the weights
+        Assert.Contains("### The model", Markdown);
+
+        var folder = Path.Combine(pipeline.Temp.FullName, "evaluate-kept-model");
+        var result = TestEnvironment.RunCli("evaluate", "--model", model, "--task", "sst2", "--limit", "20", "--data", TestEnvironment.DataFolder, "--out", folder);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        double Accuracy(string evalFolder) => ScoreTable.Load(evalFolder).Single(r => r.System == ScoreRow.OurModel && r.Metric == Metric.Accuracy).Value;
+        Assert.Equal(Accuracy(pipeline.Folders.EvalTask("sst2")), Accuracy(Path.Combine(folder, "sst2")));
+    }
+
     /// <summary>A smoke model's answers score below the simplest baseline, and the report says so rather than presenting them as results.</summary>
     [SkippableFact]
     public void A_score_below_a_trivial_baseline_is_called_so()
