@@ -42,7 +42,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int BatchSize { get; init; } = 16;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("extractive (the default: task, with summaries in the article's words), task (each task's recipe: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, sentence (SQuAD answers kept inside the passage sentences closest to the question), beam or sampled.")]
+        [Description("extractive (the default: task, with summaries in the article's words), task (each task's recipe: SQuAD answers kept inside the passage, CNN/DailyMail beam search, SST-2 greedy), greedy, span, sentence (SQuAD answers kept inside the passage sentences closest to the question), select (summaries of the article's sentences the model scores best), beam or sampled.")]
         [DefaultValue("extractive")]
         public string Decoder { get; init; } = "extractive";
 
@@ -51,9 +51,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public int? Beams { get; init; }
 
         [CommandOption("--sentences <N>")]
-        [Description("With --decoder sentence: how many of the passage's sentences sharing the most words with the question an answer may come from.")]
-        [DefaultValue(TaskDecoding.RetrievedSentences)]
-        public int Sentences { get; init; } = TaskDecoding.RetrievedSentences;
+        [Description("With --decoder sentence: how many of the passage's sentences sharing the most words with the question an answer may come from (default 2); with --decoder select: how many sentences a summary has (default 3).")]
+        public int? Sentences { get; init; }
 
         [CommandOption("--length-penalty <P>")]
         [Description("Beam search ranks a finished hypothesis by log-probability / length^P (default 1).")]
@@ -97,7 +96,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     {
         Platform.TorchRuntime.Initialize();
         var decoder = Enum.TryParse<Decoder>(settings.Decoder, ignoreCase: true, out var d) ? d
-            : throw new UserError($"--decoder must be extractive, task, greedy, span, sentence, beam or sampled, got '{settings.Decoder}'");
+            : throw new UserError($"--decoder must be extractive, task, greedy, span, sentence, select, beam or sampled, got '{settings.Decoder}'");
         var split = Enum.TryParse<TaskSplit>(settings.Split, ignoreCase: true, out var parsed) && parsed != TaskSplit.Train ? parsed
             : throw new UserError($"--split must be validation or test, got '{settings.Split}'");
         var tasks = settings.Task == "all" ? TaskRegistry.All : [TaskRegistry.Named(settings.Task)];   // an unknown name fails before any work
@@ -109,7 +108,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         var custom = TaskDecoding.FromFlags(decoder, new DecodingFlags(settings.Beams, settings.LengthPenalty, settings.NoRepeatNgram, settings.MinTokens,
             settings.Temperature, settings.TopK, settings.TopP, settings.Seed));
         var options = new EvaluationOptions(settings.Limit, settings.BatchSize, decoder, custom, !settings.NoStem, QaPrompt: Finetuning.QaPromptOf(modelPath),
-            AnswerSentences: settings.Sentences > 0 ? settings.Sentences : throw new UserError($"--sentences must be at least 1, got {settings.Sentences}"));
+            Sentences: settings.Sentences is null or > 0 ? settings.Sentences : throw new UserError($"--sentences must be at least 1, got {settings.Sentences}"));
         foreach (var task in tasks)
         {
             cancellation.ThrowIfCancellationRequested();

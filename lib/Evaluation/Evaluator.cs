@@ -29,10 +29,11 @@ public sealed record PredictionRecord(
 /// <param name="Likelihood">SST-2: also classify by comparing the two label words' likelihoods.</param>
 /// <param name="QaPrompt">The SQuAD prompt order the model was finetuned with.</param>
 /// <param name="Baselines">Score the baselines on the same examples too, and add the published figures.</param>
-/// <param name="AnswerSentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences closest to the question an answer may come from.</param>
+/// <param name="Sentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences closest to the question an answer may come
+/// from; with <see cref="Decoder.Select"/>, how many sentences a summary has; null: the decoder's default.</param>
 public sealed record EvaluationOptions(int? Limit = null, int BatchSize = 16, Decoder Decoder = Decoder.Extractive, DecodingOptions? Custom = null,
     bool Stem = true, bool Likelihood = true, QaPrompt QaPrompt = QaPrompt.PassageFirst, bool Baselines = true,
-    int AnswerSentences = TaskDecoding.RetrievedSentences);
+    int? Sentences = null);
 
 public sealed record EvaluationResult(string Task, string Split, IReadOnlyList<PredictionRecord> Predictions, IReadOnlyList<ScoreRow> Scores,
     EvaluationSummary Summary)
@@ -62,7 +63,7 @@ public static class Evaluator
         var items = (options.Limit is { } n ? examples.Take(n) : examples).Select(e => new Item(e, e.Format(formats, false).Example)).ToList();
         if (items.FirstOrDefault(i => i.Example.References.Count == 0) is { } unanswered)
             throw new InvalidDataException($"{task.Name} {split.ToString().ToLowerInvariant()} example {unanswered.Example.Id} has no answers to score against; evaluate a split that has them");
-        var decoder = TaskDecoding.For(task, options.Decoder, tokenizer, options.Custom, options.AnswerSentences);
+        var decoder = TaskDecoding.For(task, options.Decoder, tokenizer, options.Custom, options.Sentences);
         SpanConstraint Constraint(TaskExample e) => decoder.AnswerSentences > 0
             ? new SpanConstraint([.. Sentences.ByOverlap(e.Source, e.Question ?? "").Take(decoder.AnswerSentences)], tokenizer)
             : new SpanConstraint(e.Source, tokenizer);
@@ -78,7 +79,9 @@ public static class Evaluator
             cancellation.ThrowIfCancellationRequested();
             var constraints = decoder.WithinPassage ? batch.Select(i => (SpanConstraint?)Constraint(items[i].Example)).ToList() : null;
             var vocabularies = decoder.ArticleWords ? batch.Select(i => (IReadOnlySet<int>?)TaskDecoding.ArticleVocabulary(items[i].Example.Source, tokenizer)).ToList() : null;
-            var outputs = TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);
+            var outputs = decoder.SummarySentences > 0
+                ? [.. batch.Select(i => SelectedSummary(model, formats, items[i], decoder.SummarySentences))]
+                : TokenGenerator.Generate(model, batch.Select(i => items[i].Prompt!.Prompt).ToList(), decoding, constraints, vocabularies);
             for (int b = 0; b < batch.Length; b++)
             {
                 predictions[batch[b]] = formats.ParseResponse(outputs[b]);
@@ -117,6 +120,23 @@ public static class Evaluator
             BootstrapResamples: Bootstrap.DefaultSamples, Confidence: Bootstrap.DefaultConfidence,
             DataFiles: [.. task.Files(split, dataFolder).Select(f => DataFolder.Relative(dataFolder, f))]);
         return new EvaluationResult(task.Name, summary.Split, records, scores, summary);
+    }
+
+    /// <summary>
+    /// A summary of the article's sentences the model scores best (<see cref="SentenceSelection"/>), as the tokens of the
+    /// lines it writes. The candidates are the sentences of the part of the article the prompt holds, each line
+    /// starting with a space as the trained summaries do.
+    /// </summary>
+    static int[] SelectedSummary(Gpt model, TaskFormats formats, Item item, int count)
+    {
+        var tokenizer = formats.Tokenizer;
+        var prompt = item.Prompt!;
+        long read = tokenizer.Encode(item.Example.Source).Length - prompt.TruncatedTokens, used = 0;
+        var sentences = Sentences.Split(item.Example.Source).TakeWhile(s => (used += tokenizer.Encode(" " + s).Length) <= read).ToList();
+        if (sentences.Count == 0) return [];
+        var chosen = SentenceSelection.Choose(model, prompt.Prompt, [.. sentences.Select(s => tokenizer.Encode(" " + s))],
+            [.. sentences.Select(s => tokenizer.Encode("\n " + s))], count);
+        return tokenizer.Encode(string.Join("\n", chosen.Select(i => " " + sentences[i])));
     }
 
     /// <summary>

@@ -25,15 +25,24 @@ public enum Decoder
     /// ranking, picks where to look, and the model picks the answer there.
     /// </summary>
     Sentence,
+    /// <summary>
+    /// Summaries made of the article's own sentences, chosen one at a time by the model's scores (the mean
+    /// log-probability of each remaining sentence as the summary's next line; <see cref="SentenceSelection"/>),
+    /// <see cref="TaskDecoding.SelectedSentences"/> of them by default; the other tasks as <see cref="Task"/>.
+    /// </summary>
+    Select,
 }
 
 /// <summary>A decoder for one task: its options, and whether answers stay inside the passage or summaries inside the article's words.</summary>
 /// <param name="AnswerSentences">Above 0, an answer stays inside that many of the passage's sentences closest to its question.</param>
-public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bool ArticleWords, int AnswerSentences = 0)
+/// <param name="SummarySentences">Above 0, a summary is that many of the article's sentences, chosen by the model's scores.</param>
+public sealed record TaskDecoder(DecodingOptions Options, bool WithinPassage, bool ArticleWords, int AnswerSentences = 0, int SummarySentences = 0)
 {
-    public string Describe() => Options.Describe()
-        + (!WithinPassage ? "" : AnswerSentences > 0 ? $", answer within the passage's {AnswerSentences} sentence{(AnswerSentences > 1 ? "s" : "")} closest to the question" : ", answer within the passage")
-        + (ArticleWords ? ", in the article's words" : "");
+    public string Describe() => SummarySentences > 0
+        ? $"the article's {SummarySentences} sentences the model scores best, one at a time (mean log-probability of each as the next line)"
+        : Options.Describe()
+          + (!WithinPassage ? "" : AnswerSentences > 0 ? $", answer within the passage's {AnswerSentences} sentence{(AnswerSentences > 1 ? "s" : "")} closest to the question" : ", answer within the passage")
+          + (ArticleWords ? ", in the article's words" : "");
 }
 
 /// <summary>What <c>evaluate</c> was told about decoding; each flag left unset takes the decoder's own default.</summary>
@@ -56,15 +65,20 @@ public static class TaskDecoding
     /// </summary>
     public const int RetrievedSentences = 2;
 
-    /// <param name="sentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences an answer may come from.</param>
-    public static TaskDecoder For(FinetuningTask task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null, int sentences = RetrievedSentences)
+    /// <summary>How many sentences <see cref="Decoder.Select"/> makes a summary of by default: Lead-3's.</summary>
+    public const int SelectedSentences = 3;
+
+    /// <param name="sentences">With <see cref="Decoder.Sentence"/>, how many of the passage's sentences an answer may come from; with
+    /// <see cref="Decoder.Select"/>, how many sentences a summary has; null: each decoder's default.</param>
+    public static TaskDecoder For(FinetuningTask task, Decoder decoder, TextTokenizer tokenizer, DecodingOptions? custom = null, int? sentences = null)
     {
         bool summary = task.Response == ResponseKind.Text, question = task.Response == ResponseKind.Span;
         var chosen = decoder switch
         {
+            Decoder.Select => new TaskDecoder(summary ? SummaryBeam : new DecodingOptions(), question, false, SummarySentences: summary ? sentences ?? SelectedSentences : 0),
             Decoder.Task => new TaskDecoder(summary ? SummaryBeam : new DecodingOptions(), question, false),
             Decoder.Span => new TaskDecoder(custom ?? new DecodingOptions(), question, false),
-            Decoder.Sentence => new TaskDecoder(custom ?? new DecodingOptions(), question, false, question ? sentences : 0),
+            Decoder.Sentence => new TaskDecoder(custom ?? new DecodingOptions(), question, false, question ? sentences ?? RetrievedSentences : 0),
             Decoder.Extractive => new TaskDecoder(summary ? custom ?? SummaryBeam : new DecodingOptions(), question, summary),
             Decoder.Beam => new TaskDecoder(custom ?? SummaryBeam with { MinNewTokens = summary ? SummaryBeam.MinNewTokens : 0 }, false, false),
             Decoder.Sampled => new TaskDecoder(custom ?? DecodingOptions.Sampling, false, false),

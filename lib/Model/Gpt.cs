@@ -136,6 +136,14 @@ public sealed class Gpt : Module
         return lm_head.forward(hidden.select(1, -1)).MoveToOuterDisposeScope();         // (B, V)
     }
 
+    /// <summary>Logits of every new position, (B, T, V), for the tokens <paramref name="idx"/> (B, T) after what <paramref name="cache"/> holds: a continuation scored at once.</summary>
+    public Tensor LogitsAfterCache(Tensor idx, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Hidden(idx, AttentionScope.AfterCache(idx.shape[0], idx.shape[1], cache, idx.device));   // (B, T, C)
+        return lm_head.forward(hidden).MoveToOuterDisposeScope();                                             // (B, T, V)
+    }
+
     Tensor Hidden(Tensor idx, AttentionScope scope)
     {
         long T = idx.shape[1];

@@ -14,10 +14,11 @@ namespace LlmNotebooks.Pipeline;
 /// One variant of an ablation: settings on top of the budget's pretraining and finetuning, and a decoder (by default
 /// each task's recipe, the decoder the experiments were first scored with, so their records stay comparable).
 /// </summary>
-public sealed record ExperimentVariant(string Name, string[] Pretrain, string[] Finetune, Decoder Decoder = Decoder.Task, DecodingOptions? Decoding = null)
+public sealed record ExperimentVariant(string Name, string[] Pretrain, string[] Finetune, Decoder Decoder = Decoder.Task, DecodingOptions? Decoding = null,
+    int? Sentences = null)
 {
     public IEnumerable<string> Settings => Pretrain.Select(s => $"pretrain {s}").Concat(Finetune.Select(s => $"finetune {s}"))
-        .Append($"decoder {Decoder.ToString().ToLowerInvariant()}{(Decoding is null ? "" : $" ({Decoding.Describe()})")}");
+        .Append($"decoder {Decoder.ToString().ToLowerInvariant()}{(Decoding is null ? "" : $" ({Decoding.Describe()})")}{(Sentences is { } n ? $", {n} sentences" : "")}");
 }
 
 /// <summary>
@@ -132,6 +133,16 @@ public static class Experiments
             Reference with { Name = "one question per row" },
             Reference with { Name = "packed by passage", Finetune = ["pack_passages=true"] },
         ], ExperimentScale.Predictive),
+        new("Readouts", "The reference model's answers read out by other decoders, chosen on these validation examples (so a gain here is " +
+            "tuned on them): SQuAD answers by beam search inside the passage; summaries in the article's words, or made of the article's " +
+            "sentences the model scores best as the summary's next line.",
+        [
+            Reference with { Name = "each task's recipe" },
+            Reference with { Name = "SQuAD answer within the passage, beam 4", Decoder = Decoder.Span, Decoding = new DecodingOptions(Beams: 4, NoRepeatNgram: 3) },
+            Reference with { Name = "summaries in the article's words", Decoder = Decoder.Extractive },
+            Reference with { Name = "summaries of the 3 sentences the model scores best", Decoder = Decoder.Select, Sentences = 3 },
+            Reference with { Name = "summaries of the 2 sentences the model scores best", Decoder = Decoder.Select, Sentences = 2 },
+        ], ExperimentScale.Predictive),
         new("Optimizer", "Muon (orthogonalised momentum, as in modded-nanogpt's speed records) for the blocks' matrices, AdamW for the rest, " +
             "at AdamW's learning rate and decay (Liu et al. 2025 scale Muon's update to AdamW's size), in both phases.",
         [
@@ -180,7 +191,8 @@ public static class Experiments
         using (model)
             foreach (var (task, examples) in budget.Examples)
             {
-                var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false);
+                var options = new EvaluationOptions(examples, Decoder: variant.Decoder, Custom: variant.Decoding, QaPrompt: Finetuning.QaPromptOf(finetune), Baselines: false,
+                    Sentences: variant.Sentences);
                 var result = Evaluator.Evaluate(model, tokenizer, TaskRegistry.Named(task), dataFolder, TaskSplit.Validation, options, (done, total) => hooks.EvaluationProgress?.Invoke(task, done, total), cancellation);
                 var kept = result.Scores.Where(s => Kept.Contains(s.Metric)).ToList();
                 scores.AddRange(kept);

@@ -22,6 +22,9 @@ public class TaskDecodingTests
         Assert.Equal(0, TaskDecoding.For(TaskRegistry.Squad, Decoder.Span, Gpt2).AnswerSentences);
         Assert.Equal(0, TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Sentence, Gpt2).AnswerSentences);
         Assert.True(TaskDecoding.For(TaskRegistry.Squad, Decoder.Sentence, Gpt2).AnswerSentences > 0);
+        Assert.Equal(TaskDecoding.SelectedSentences, TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Select, Gpt2).SummarySentences);
+        Assert.Equal(2, TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Select, Gpt2, sentences: 2).SummarySentences);
+        Assert.Equal(0, TaskDecoding.For(TaskRegistry.Squad, Decoder.Select, Gpt2).SummarySentences);   // the other tasks: their recipe
         // The experiments' reference is the recipe without the article's words.
         Assert.False(TaskDecoding.For(TaskRegistry.CnnDailyMail, Decoder.Task, Gpt2).ArticleWords);
     }

@@ -155,4 +155,39 @@ public class GenerationTests
         var logp = nn.functional.log_softmax(model.forward(sequence).Logits[0], -1);
         return continuation.Select((t, i) => (double)logp[prompt.Length - 1 + i, t].item<float>()).Sum();
     }
+
+    /// <summary>
+    /// Sentence selection with the cache picks, at every step, the candidate a full forward pass scores highest (mean
+    /// log-probability of its tokens after the prompt and the sentences chosen before it).
+    /// </summary>
+    [Fact]
+    public void Sentence_selection_takes_the_candidate_a_full_forward_pass_scores_best_at_each_step()
+    {
+        var model = Scrambled(Small with { ContextLength = 64 });
+        int[] prompt = [5, 9, 13, 2, 7];
+        int[][] first = [[11, 12, 13], [20, 21], [30, 31, 32, 33], [40], [50, 51]];
+        int[][] next = [.. first.Select(c => (int[])[3, .. c])];   // a separator before every later line
+
+        var chosen = SentenceSelection.Choose(model, prompt, first, next, count: 3);
+
+        double Score(int[] context, int[] candidate)
+        {
+            using var scope = NewDisposeScope();
+            int[] all = [.. context, .. candidate];
+            var logits = model.forward(tensor(all.Select(t => (long)t).ToArray(), [1, all.Length])).Logits[0];   // (T, V)
+            var logp = nn.functional.log_softmax(logits, -1);
+            return Enumerable.Range(0, candidate.Length).Average(t => logp[context.Length + t - 1, candidate[t]].item<float>());
+        }
+        var context = prompt;
+        var expected = new List<int>();
+        for (int step = 0; step < 3; step++)
+        {
+            var left = Enumerable.Range(0, first.Length).Except(expected).ToList();
+            int best = left.MaxBy(i => Score(context, step == 0 ? first[i] : next[i]));
+            context = [.. context, .. step == 0 ? first[best] : next[best]];
+            expected.Add(best);
+        }
+        Assert.Equal(expected, chosen);
+        Assert.Equal(3, chosen.Distinct().Count());
+    }
 }
