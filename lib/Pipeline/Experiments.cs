@@ -143,6 +143,12 @@ public static class Experiments
             Reference with { Name = "summaries of the 3 sentences the model scores best", Decoder = Decoder.Select, Sentences = 3 },
             Reference with { Name = "summaries of the 2 sentences the model scores best", Decoder = Decoder.Select, Sentences = 2 },
         ], ExperimentScale.Predictive),
+        new("Biases", "Qwen3's block has no biases (the cpu preset follows it, so that its model exports as Qwen3); GPT-2's has them in every " +
+            "linear layer. Short demo runs could not tell the two apart from the spread between seeds.",
+        [
+            Reference with { Name = "no biases (Qwen3)" },
+            Reference with { Name = "biases", Pretrain = ["bias=true"] },
+        ], ExperimentScale.Predictive),
         new("Optimizer", "Muon (orthogonalised momentum, as in modded-nanogpt's speed records) for the blocks' matrices, AdamW for the rest, " +
             "at AdamW's learning rate and decay (Liu et al. 2025 scale Muon's update to AdamW's size), in both phases.",
         [
