@@ -38,8 +38,10 @@ static class ExperimentSections
             return;
         }
         d.Md("Each experiment changes one thing from its first variant (the reference) and trains every variant with the same budget, " +
-             "then scores it on the same validation examples. Generated answers of a model this small score near zero on some tasks at " +
-             "this budget; the validation losses (held-out training examples, response tokens only) move with every change even then.");
+             "then scores it on the same validation examples. A screening budget (a short run of GPT-2's block) made the first decisions; " +
+             "there, generated answers of a model this small score near zero on some tasks, and the validation losses (held-out training " +
+             "examples, response tokens only) are what moves. A predictive budget (the preset's own recipe, each phase shortened) tests what " +
+             "shapes the full run, at scores high enough to compare.");
         foreach (var group in records.GroupBy(r => r.Record.Experiment))
         {
             var variants = group.ToList();
