@@ -22,8 +22,8 @@ public sealed class Muon : IDisposable
 
     sealed record Slot(Parameter Parameter, int Blocks, Tensor Momentum);
 
-    /// <summary>The quintic's coefficients: the fastest slope at 0 that still converges (modded-nanogpt).</summary>
-    const double A = 3.4445, B = -4.7750, C = 2.0315;
+    /// <summary>The quintic's coefficients: the fastest slope at 0 that still converges (modded-nanogpt); held, see Scalars.</summary>
+    static readonly Scalar A = 3.4445.ToScalar(), B = (-4.7750).ToScalar(), C = 2.0315.ToScalar(), Tiny = 1e-7.ToScalar();
     public const int NewtonSchulzSteps = 5;
     public const double RmsScale = 0.2;
 
@@ -52,12 +52,12 @@ public sealed class Muon : IDisposable
         using var scope = NewDisposeScope();
         bool tall = g.shape[^2] > g.shape[^1];
         var x = tall ? g.transpose(-2, -1) : g;                                           // (…, r, c) with r ≤ c
-        x = x / (x.square().sum([-2L, -1L], keepdim: true).sqrt() + 1e-7);                // Frobenius norm 1: singular values ≤ 1
+        x = x / x.mul(x).sum([-2L, -1L], keepdim: true).sqrt().Plus(Tiny);                // Frobenius norm 1: singular values ≤ 1
         for (int i = 0; i < steps; i++)
         {
             var a = x.matmul(x.transpose(-2, -1));                                        // (…, r, r)
-            var b = a * B + a.matmul(a) * C;
-            x = x * A + b.matmul(x);
+            var b = a.mul(B).add(a.matmul(a), C);                                         // bA + cA²
+            x = x.mul(A).Plus(b.matmul(x));                                               // aX + (bA + cA²)X
         }
         return (tall ? x.transpose(-2, -1) : x).contiguous().MoveToOuterDisposeScope();
     }
@@ -71,7 +71,7 @@ public sealed class Muon : IDisposable
         {
             var grad = slot.Parameter.grad;
             if (grad is null) continue;
-            slot.Momentum.mul_(_momentum).add_(grad);
+            slot.Momentum.mul_(_momentum).PlusInPlace(grad);
             var direction = grad.add(slot.Momentum, _momentum);                          // Nesterov: g + μb
             long rows = slot.Parameter.shape[0] / slot.Blocks, cols = slot.Parameter.shape[1];
             var update = Orthogonalize(direction.view(slot.Blocks, rows, cols)).view(slot.Parameter.shape);
