@@ -58,8 +58,19 @@ static class ExperimentSections
                             ? $"{d.N(s.Value, "F2", source)}{(s.Low is null ? "" : $" [{d.N(s.Low.Value, "F1", source)}, {d.N(s.High!.Value, "F1", source)}]")}" : "")];
                 })));
             if (variants.Count > 1) d.Md("What won: " + string.Join("; ", Deciding.Where(c => variants.All(v => Score(v.Record, c) is not null)).Select(c => Winner(d, run, variants, c))) + ".");
+            Baselines(d, run, variants[0]);
             Paired(d, run, variants);
         }
+    }
+
+    /// <summary>The baselines' headline scores on the same examples, where the reference's record has them: the bar each variant has to clear.</summary>
+    static void Baselines(ReportDocument d, ReportInputs run, (string Path, ExperimentRecord Record) reference)
+    {
+        var source = run.Source(reference.Path);
+        var rows = TaskRegistry.All.SelectMany(task => reference.Record.Scores
+            .Where(s => s.Task == task.Name && s.Metric == task.ComparedMetrics[0] && s.System != ScoreRow.OurModel && !s.System.StartsWith(ScoreRow.OurModel, StringComparison.Ordinal))
+            .Select(s => $"{d.Q(s.System, source)} {task.Title} {Metric.Short(s.Metric)} {d.N(s.Value, "F2", source)}")).ToList();
+        if (rows.Count > 0) d.Md($"Baselines on the same examples: {string.Join("; ", rows)}.");
     }
 
     /// <summary>

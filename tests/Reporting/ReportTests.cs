@@ -100,6 +100,7 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Contains("| filled to batch_size × context positions |", section);
         Assert.Contains("| batch_size rows | `finetune fill_batches=false`", section);
         Assert.Matches(@"What won: SQuAD F1: [^;]+; CNN/DM R-1: [^;]+; SST-2 accuracy: ", section);
+        Assert.Matches(@"Baselines on the same examples: best-overlap sentence SQuAD F1 \d+\.\d\d; Lead-3 CNN/DM R-1 \d+\.\d\d; majority class \(\w+\) SST-2 accuracy \d+\.\d\d\.", section);
         Assert.Matches(@"\| batch_size rows \| SQuAD F1 \| 8 \| [+-]\d+\.\d\d \| \[-?\d+\.\d\d, -?\d+\.\d\d\] \| (yes|no) \|", section);
         Assert.Matches(@"(Not significant \(the interval holds 0\): \*batch_size rows\* on|Every difference is significant)", section);
     }
