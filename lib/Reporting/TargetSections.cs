@@ -17,18 +17,19 @@ static class TargetSections
         if (run.Targets is not { } targets) return;
         const string source = TargetsRecord.FileName;
         d.Md($"### Against the targets\n\n{d.Q(targets.Source, source)}; validation splits, the same examples as above.");
-        var rows = targets.Targets.Select(t => (Target: t, Measured: Measured(run, t), Goal: GoalOf(run, t))).ToList();
+        var rows = targets.Targets.Select(t => (Target: t, Measured: Measured(run, t), Floor: FloorOf(run, t), Goal: GoalOf(run, t))).ToList();
         d.Md(ReportDocument.Table(["measure", "ours", "floor", "goal", "reached"], rows.Select(r => new[]
         {
             r.Target.Label,
             r.Measured is { } m ? $"{d.N(m.Value, "F2", m.Source)}{(m.Low is null ? "" : $" [{d.N(m.Low.Value, "F2", m.Source)}, {d.N(m.High!.Value, "F2", m.Source)}]")}" : Unmeasured(run, r.Target),
-            r.Target.Floor is { } floor ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(floor, "0.##", source)}" + (r.Target.FloorReason is { } why ? $" ({why})" : "") : "",
+            r.Floor is { } floor ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(floor.Value, "0.##", floor.Source)}" +
+                (r.Target.FloorBaseline is { } fb ? $" ({fb} on the same examples)" : r.Target.FloorReason is { } why ? $" ({d.Q(why, source)})" : "") : "",
             r.Goal is { } goal ? $"{(r.Target.HigherIsBetter ? "≥" : "≤")} {d.N(goal.Value, "0.##", goal.Source)}" + (r.Target.GoalBaseline is { } b ? $" ({b} on the same examples)" : "") : "",
             r.Measured is not { } score ? "" : r.Goal is { } g && r.Target.Reaches(score.Value, g.Value) ? "goal"
-                : r.Target.Floor is { } f ? (r.Target.Reaches(score.Value, f) ? "floor" : "**no**") : r.Goal is not null ? "**no**" : "",
+                : r.Floor is { } f ? (r.Target.Reaches(score.Value, f.Value) ? "floor" : "**no**") : r.Goal is not null ? "**no**" : "",
         })));
-        foreach (var (target, measured, _) in rows.Where(r => r.Measured is { } m && r.Target.Floor is { } f && !r.Target.Reaches(m.Value, f)))
-            if (Curve(d, run, target, measured!) is { } text) d.Md(text);
+        foreach (var (target, measured, floor, _) in rows.Where(r => r.Measured is { } m && r.Floor is { } f && !r.Target.Reaches(m.Value, f.Value)))
+            if (Curve(d, run, target, measured!, floor!) is { } text) d.Md(text);
     }
 
     sealed record Score(double Value, double? Low, double? High, string Source);
@@ -55,6 +56,9 @@ static class TargetSections
               $"(it has {string.Join(", ", evaluation.Scores.Where(s => s.System == ScoreRow.OurModel).Select(s => $"`{s.Metric}`"))})"
             : "not measured";
 
+    static Score? FloorOf(ReportInputs run, Target target) =>
+        target.FloorBaseline is { } baseline ? Row(run, target, baseline) : target.Floor is { } floor ? new(floor, null, null, TargetsRecord.FileName) : null;
+
     static Score? GoalOf(ReportInputs run, Target target) =>
         target.GoalBaseline is { } baseline ? Row(run, target, baseline) : target.Goal is { } goal ? new(goal, null, null, TargetsRecord.FileName) : null;
 
@@ -64,11 +68,12 @@ static class TargetSections
     /// needs (curves flatten, so it is a lower bound at best). The periodic scores come from a small sample, whose level
     /// can be far from the full set's, so only their rate is used.
     /// </summary>
-    static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full)
+    static string? Curve(ReportDocument d, ReportInputs run, Target target, Score full, Score floorScore)
     {
         // The periodic scores are of generated answers in a task's headline score: a target read from another row has no curve here.
-        if (TaskRegistry.Find(target.Task) is not { } task || task.Headline != target.Metric || target.System != ScoreRow.OurModel || target.Floor is not { } floor
+        if (TaskRegistry.Find(target.Task) is not { } task || task.Headline != target.Metric || target.System != ScoreRow.OurModel
             || run.Finetune is not { } finetune) return null;
+        double floor = floorScore.Value;
         var points = run.FinetuneMetrics.Where(r => r.Kind == MetricsRecord.TaskKind && r.Tokens > 0 && r.TaskScores?.ContainsKey(task.ScoreKey) == true)
             .Select(r => (Tokens: (double)r.Tokens, Score: r.TaskScores![task.ScoreKey])).ToList();
         if (ScoreTrend.Fit(points) is not { } trend) return null;
@@ -84,11 +89,11 @@ static class TargetSections
         string perDoubling = $"{seen}, {d.N(trend.PointsPerDoubling, "F2", source)} points per doubling of the tokens (a straight line through log(tokens)). {fullAtEnd}";
         double lastTokens = points[^1].Tokens;
         if (trend.TokensFor(floor, full.Value, lastTokens) is not { } needed)
-            return $"{perDoubling}: at that rate the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} lies beyond a hundred times this run's tokens, " +
+            return $"{perDoubling}: at that rate the floor of {d.N(floor, "0.##", floorScore.Source)} lies beyond a hundred times this run's tokens, " +
                    "further than such a line can be read; this budget is too small to say what the floor needs.";
         double ratio = needed / lastTokens;
         double seconds = ratio * run.FinetuneMetrics.Last(r => r.Kind == MetricsRecord.TrainKind).WallSeconds;
-        return $"{perDoubling}: it reaches the floor of {d.N(floor, "0.##", TargetsRecord.FileName)} at about {Tokens(needed)} finetuning tokens, " +
+        return $"{perDoubling}: it reaches the floor of {d.N(floor, "0.##", floorScore.Source)} at about {Tokens(needed)} finetuning tokens, " +
                $"{d.N(ratio, "F1", source)}× this run's (about {d.Duration(seconds, source)} of finetuning at its speed); such curves flatten, " +
                "so take it as the least it would need.";
     }
