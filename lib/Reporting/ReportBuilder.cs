@@ -133,5 +133,6 @@ public static class ReportBuilder
         - Lin (2004). *ROUGE: A Package for Automatic Evaluation of Summaries*; Google's `rouge-score` implementation.
         - Gururangan et al. (2020). *Don't Stop Pretraining: Adapt Language Models to Domains and Tasks*.
         - Shi et al. (2024). *Instruction Tuning With Loss Over Instructions*.
+        - Hoffmann et al. (2022). *Training Compute-Optimal Large Language Models* (Chinchilla).
         """;
 }

@@ -147,6 +147,17 @@ public class ReportTests(SmokePipeline pipeline) : IClassFixture<SmokePipeline>
         Assert.Equal(Accuracy(pipeline.Folders.EvalTask("sst2")), Accuracy(Path.Combine(folder, "sst2")));
     }
 
+    /// <summary>The model section says how the compute went between size and data: pretraining tokens per parameter.</summary>
+    [SkippableFact]
+    public void The_report_gives_the_pretraining_tokens_per_parameter()
+    {
+        RequireRun();
+        var last = MetricsLog.Read(pipeline.Folders.Pretrain).Last(r => r.Kind == MetricsRecord.TrainKind);
+        var parameters = RunRecord<PretrainingConfig>.Read(pipeline.Folders.Pretrain).Parameters;
+        var expected = (last.Tokens / (double)parameters).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"| pretraining tokens per parameter (compute-optimal: about twenty, Chinchilla) | {expected} |", Markdown);
+    }
+
     /// <summary>A smoke model's answers score below the simplest baseline, and the report says so rather than presenting them as results.</summary>
     [SkippableFact]
     public void A_score_below_a_trivial_baseline_is_called_so()
