@@ -172,19 +172,9 @@ public sealed class FinetuningBatches : IBatchSource
         row.FollowUps is [var first, ..] ? row with { Prompt = [.. row.Prompt, .. first.Prompt], Response = first.Response, FollowUps = null } : row;
 
     /// <summary>Consecutive examples with the same source and hold-out side, as groups (each example alone when not packing).</summary>
-    static IEnumerable<(bool Held, List<TaskExample> Examples)> Groups(IEnumerable<TaskExample> items, bool pack, long seed)
-    {
-        var group = new List<TaskExample>();
-        bool held = false;
-        foreach (var item in items)
-        {
-            bool itemHeld = FinetuningTask.IsHeldOut(item, seed);
-            if (group.Count > 0 && (!pack || itemHeld != held || item.Source != group[0].Source)) { yield return (held, group); group = []; }
-            group.Add(item);
-            held = itemHeld;
-        }
-        if (group.Count > 0) yield return (held, group);
-    }
+    static IEnumerable<(bool Held, List<TaskExample> Examples)> Groups(IEnumerable<TaskExample> items, bool pack, long seed) =>
+        (pack ? items.Runs(e => (e.Source, FinetuningTask.IsHeldOut(e, seed))) : items.Select(e => new List<TaskExample> { e }))
+            .Select(group => (FinetuningTask.IsHeldOut(group[0], seed), group));
 
     public void Dispose()
     {

@@ -90,17 +90,9 @@ public abstract class FinetuningTask
     public CorpusPart PretrainingText(string dataFolder, long seed)
     {
         var files = Files(TaskSplit.Train, dataFolder);
-        IEnumerable<TextDocument> Documents(DataIssues issues)
-        {
-            var group = new List<TaskExample>();
-            TextDocument Document() => new(Name, $"{Name}:{group[0].HoldOutKey}", string.Join("\n\n", group.Select(e => e.Source).Distinct()));
-            foreach (var example in Read(files, TaskSplit.Train, issues).Where(e => !IsHeldOut(e, seed)))
-            {
-                if (group.Count > 0 && group[0].HoldOutKey != example.HoldOutKey) { yield return Document(); group.Clear(); }
-                group.Add(example);
-            }
-            if (group.Count > 0) yield return Document();
-        }
+        IEnumerable<TextDocument> Documents(DataIssues issues) =>
+            Read(files, TaskSplit.Train, issues).Where(e => !IsHeldOut(e, seed)).Runs(e => e.HoldOutKey)
+                .Select(group => new TextDocument(Name, $"{Name}:{group[0].HoldOutKey}", string.Join("\n\n", group.Select(e => e.Source).Distinct())));
         return new CorpusPart(files, Documents);
     }
 
