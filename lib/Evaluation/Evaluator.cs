@@ -132,11 +132,13 @@ public static class Evaluator
         var tokenizer = formats.Tokenizer;
         var prompt = item.Prompt!;
         long read = tokenizer.Encode(item.Example.Source).Length - prompt.TruncatedTokens, used = 0;
-        var sentences = Sentences.Split(item.Example.Source).TakeWhile(s => (used += tokenizer.Encode(" " + s).Length) <= read).ToList();
-        if (sentences.Count == 0) return [];
-        var chosen = SentenceSelection.Choose(model, prompt.Prompt, [.. sentences.Select(s => tokenizer.Encode(" " + s))],
-            [.. sentences.Select(s => tokenizer.Encode("\n " + s))], count);
-        return tokenizer.Encode(string.Join("\n", chosen.Select(i => " " + sentences[i])));
+        var first = Sentences.Split(item.Example.Source).Select(s => (Text: s, Tokens: tokenizer.Encode(" " + s)))
+            .TakeWhile(s => (used += s.Tokens.Length) <= read).ToList();
+        if (first.Count == 0) return [];
+        var next = first.Select(s => tokenizer.Encode("\n " + s.Text)).ToList();
+        var chosen = SentenceSelection.Choose(model, prompt.Prompt, [.. first.Select(s => s.Tokens)], next, count);
+        // The lines as the model scored them: the first as it comes first, the others after their line break.
+        return [.. chosen.SelectMany((c, k) => k == 0 ? first[c].Tokens : next[c])];
     }
 
     /// <summary>

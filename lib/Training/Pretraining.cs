@@ -71,8 +71,9 @@ public static class Pretraining
         var available = DataFolder.Inventory(dataFolder).Where(d => d.Present).Select(d => d.Dataset.Name).ToHashSet();
         var wanted = text.Where(c => DataFolder.Datasets.All(d => d.Name != c) || available.Contains(c)).ToList();
         foreach (var left in text.Except(wanted)) log?.Invoke($"corpus: {left} is not in {dataFolder}; training without it");
-        List<CorpusPart> parts = text.Count == 0 ? [] : [PretrainingText.Part(DataFolder.Corpus(wanted.Count > 0 || tasks.Count > 0 ? wanted : text, dataFolder))];
-        return [.. parts.Where(p => p.Files.Count > 0), .. tasks.Select(t => t.PretrainingText(dataFolder, config.Seed))];
+        // With no dataset of it present and no task text either, asking for them all names what is missing.
+        var files = wanted.Count > 0 ? DataFolder.Corpus(wanted, dataFolder) : tasks.Count == 0 ? DataFolder.Corpus(text, dataFolder) : [];
+        return [.. files.Count > 0 ? [PretrainingText.Part(files)] : Array.Empty<CorpusPart>(), .. tasks.Select(t => t.PretrainingText(dataFolder, config.Seed))];
     }
 
     /// <summary>
